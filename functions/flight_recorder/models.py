@@ -1,0 +1,138 @@
+"""Typed shapes of what the functions accept, answer and store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from flight_recorder.providers.base import SafetyRating, Usage
+
+# Printable identifiers: no control characters, no leading or trailing space.
+Identifier = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+ModelName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+MetadataValue = (
+    Annotated[str, StringConstraints(max_length=1024)] | int | float | bool | None
+)
+
+Status = Literal["ok", "blocked", "empty", "error", "rate_limited"]
+
+
+class ChatRequest(BaseModel):
+    """The body of a chat call. Types are strict: `"1"` is not a number."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    message: str
+    system: str | None = None
+    model: ModelName | None = None
+    temperature: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
+    max_output_tokens: int | None = Field(None, ge=1, le=65536)
+    session_id: Identifier | None = None
+    user_id: Identifier | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    metadata: dict[MetadataKey, MetadataValue] = Field(
+        default_factory=dict, max_length=32
+    )
+    bypass_cache: bool = False
+
+
+class RecordedText(BaseModel):
+    """A prompt or reply as stored: cut at the trace limit, with its full size."""
+
+    text: str
+    chars: int
+    sha256: str
+    truncated: bool
+    preview: str
+
+
+class RecordedRequest(BaseModel):
+    message: RecordedText
+    system: RecordedText | None = None
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    bypass_cache: bool = False
+
+
+class RecordedResponse(BaseModel):
+    reply: RecordedText
+    finish_reason: str | None = None
+    model_version: str | None = None
+    response_id: str | None = None
+    safety_ratings: list[SafetyRating] = Field(default_factory=list)
+    block_reason: str | None = None
+
+
+class RecordedError(BaseModel):
+    code: str
+    message: str
+    status: int
+    provider_status: int | None = None
+    provider_message: str | None = None
+
+
+class Trace(BaseModel):
+    """One recorded call, stored as one document (`id` is its `_id`)."""
+
+    id: str
+    created_at: dt.datetime
+    function: str = "chat"
+    status: Status
+    provider: str
+    model: str
+    cached: bool = False
+    cache_key: str | None = None
+    cache_source_trace_id: str | None = None
+    latency_ms: float
+    provider_latency_ms: float | None = None
+    request: RecordedRequest
+    response: RecordedResponse | None = None
+    usage: Usage = Field(default_factory=Usage)
+    error: RecordedError | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+    user_agent: str | None = None
+
+    def to_document(self) -> dict:
+        document = self.model_dump(exclude={"id"})
+        document["_id"] = self.id
+        return document
+
+    @classmethod
+    def from_document(cls, document: dict) -> Trace:
+        fields = dict(document)
+        fields["id"] = fields.pop("_id")
+        return cls.model_validate(fields)
+
+
+class TraceSummary(BaseModel):
+    """A list item: the trace without its full prompt and reply."""
+
+    id: str
+    created_at: dt.datetime
+    status: Status
+    provider: str
+    model: str
+    cached: bool
+    latency_ms: float
+    finish_reason: str | None = None
+    total_tokens: int | None = None
+    session_id: str | None = None
+    error_code: str | None = None
+    message_preview: str
+    reply_preview: str | None = None

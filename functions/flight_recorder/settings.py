@@ -1,0 +1,135 @@
+"""Settings: every environment variable the functions read, declared once.
+
+Values come from the process environment, then from a `.env` file in the working
+directory, then from the defaults below. A wrong value stops start-up with a
+message that names the variable (see `load`).
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flight_recorder.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """The recorder's configuration; field names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=True,
+        extra="ignore",
+    )
+
+    API_ENV: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment stage, reported by health."
+    )
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Minimum severity written to the log."
+    )
+    USE_MOCK_LLM: bool = Field(
+        True, description="Answer with the deterministic mock instead of Gemini."
+    )
+    GOOGLE_API_KEY: SecretStr | None = Field(
+        None, description="Gemini API key; required when USE_MOCK_LLM is false."
+    )
+    GEMINI_MODEL_NAME: str = Field(
+        "gemini-2.5-flash", min_length=1, description="Default model of a request."
+    )
+    GEMINI_API_VERSION: str = Field("v1beta", description="Gemini API version.")
+    GEMINI_BASE_URL: str | None = Field(
+        None, description="Override of the Gemini endpoint, e.g. a local stand-in."
+    )
+    GEMINI_TIMEOUT_SECONDS: float = Field(
+        30.0, gt=0, le=540, description="Deadline of one Gemini call, in seconds."
+    )
+    GEMINI_MAX_ATTEMPTS: int = Field(
+        2, ge=1, le=5, description="Attempts per Gemini call, retries included."
+    )
+    MONGODB_URI: SecretStr | None = Field(
+        None, description="MongoDB connection string; unset means the embedded store."
+    )
+    MONGODB_DB_NAME: str = Field(
+        "flight_recorder", pattern=r"^[A-Za-z0-9_-]{1,63}$", description="Database."
+    )
+    MONGODB_TIMEOUT_MS: int = Field(
+        3000, ge=100, le=60000, description="Server selection and socket timeout."
+    )
+    MONGODB_MAX_POOL_SIZE: int = Field(
+        10, ge=1, le=500, description="Connections per function instance."
+    )
+    EMBEDDED_STORE_PATH: str = Field(
+        ".data/store", min_length=1, description="Folder of the embedded store."
+    )
+    MAX_RPM: int = Field(60, ge=1, description="Provider calls allowed per minute.")
+    MAX_RPD: int = Field(1000, ge=1, description="Provider calls allowed per day.")
+    RATE_LIMIT_DAY_TIMEZONE: str = Field(
+        "America/Los_Angeles",
+        description="IANA zone whose midnight starts a new daily window.",
+    )
+    STORE_FAILURE_POLICY: Literal["open", "closed"] = Field(
+        "open",
+        description="When the rate counters are unreachable: admit (open) or 503.",
+    )
+    CACHE_ENABLED: bool = Field(True, description="Serve exact repeats from cache.")
+    CACHE_TTL_SECONDS: int = Field(
+        86400, ge=1, description="Lifetime of a cache entry, in seconds."
+    )
+    MAX_REQUEST_BYTES: int = Field(
+        2_000_000, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    MAX_MESSAGE_CHARS: int = Field(
+        100_000, ge=1, description="Longest message accepted, in characters."
+    )
+    TRACE_TEXT_LIMIT_CHARS: int = Field(
+        32_768,
+        ge=256,
+        description="Prompt and reply text kept in a trace; longer is truncated.",
+    )
+
+    @field_validator("RATE_LIMIT_DAY_TIMEZONE")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def provider_name(self) -> str:
+        return "mock" if self.USE_MOCK_LLM else "gemini"
+
+    @property
+    def store_kind(self) -> str:
+        return "mongodb" if self.MONGODB_URI else "embedded"
+
+
+def load() -> Settings:
+    """Read and validate the settings, naming each wrong variable on failure."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from None
+
+    if not settings.USE_MOCK_LLM and settings.GOOGLE_API_KEY is None:
+        raise ConfigurationError(
+            "invalid settings: GOOGLE_API_KEY: required when USE_MOCK_LLM is false"
+        )
+    return settings
+
+
+@functools.cache
+def get() -> Settings:
+    """The process-wide settings, read once."""
+    return load()

@@ -1,0 +1,157 @@
+"""The document store: MongoDB when `MONGODB_URI` is set, else an embedded one.
+
+Both are reached through the same pymongo-style API. Every operation goes
+through `Store.run`, which is the single boundary where storage failures become
+`StoreUnavailable`, and which serialises access to the embedded store: its
+SQLite files may only be used from the thread that opened them, and its
+read-modify-write updates are only atomic when one thread performs them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pymongo
+import pymongo.errors
+from pymongo.database import Database
+
+from flight_recorder import settings
+from flight_recorder.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TRACES = "traces"
+CACHE = "cache"
+COUNTERS = "rate_counters"
+
+
+class Store:
+    """One database handle per process, with its indexes ensured once."""
+
+    def __init__(
+        self,
+        database: Database,
+        kind: str,
+        *,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> None:
+        self.database = database
+        self.kind = kind
+        self._executor = executor
+        self._indexes_ready = False
+        self._index_lock = threading.Lock()
+        self.round_trips = 0
+
+    def run(self, operation: Callable[[Database], T]) -> T:
+        """Run one storage operation, translating storage failures."""
+        self._ensure_indexes()
+        return self._call(operation)
+
+    def ping(self) -> bool:
+        """Whether the store answers right now."""
+        try:
+            self._call(lambda db: db.command("ping"))
+        except StoreUnavailable:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.submit(self.database.client.close).result()
+            self._executor.shutdown()
+        else:
+            self.database.client.close()
+
+    def _call(self, operation: Callable[[Database], T]) -> T:
+        self.round_trips += 1
+        try:
+            if self._executor is None:
+                return operation(self.database)
+            return self._executor.submit(operation, self.database).result()
+        except pymongo.errors.DuplicateKeyError:
+            raise
+        except pymongo.errors.PyMongoError as exc:
+            log.warning("store operation failed: %s", type(exc).__name__)
+            raise StoreUnavailable(
+                "the trace store is unavailable", retry_after=5
+            ) from exc
+
+    def _ensure_indexes(self) -> None:
+        if self._indexes_ready:
+            return
+        with self._index_lock:
+            if not self._indexes_ready:
+                self._call(create_indexes)
+                self._indexes_ready = True
+
+
+def create_indexes(db: Database) -> None:
+    """The indexes the list queries, the cache and the counters need."""
+    newest = [("created_at", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)]
+    traces = db[TRACES]
+    traces.create_index(newest, name="newest")
+    for field in ("status", "model", "cached", "session_id"):
+        traces.create_index(
+            [(field, pymongo.ASCENDING), *newest], name=f"{field}_newest"
+        )
+
+    db[CACHE].create_index("expires_at", expireAfterSeconds=0, name="expiry")
+    db[COUNTERS].create_index("expires_at", expireAfterSeconds=0, name="expiry")
+
+
+_override: Store | None = None
+
+
+def use(store: Store | None) -> None:
+    """Install a store for this process (tests), or drop it with None."""
+    global _override
+    _override = store
+    get.cache_clear()
+
+
+@functools.cache
+def get() -> Store:
+    """The process-wide store, connected lazily on first use."""
+    if _override is not None:
+        return _override
+    return connect(settings.get())
+
+
+def connect(config: settings.Settings) -> Store:
+    if config.MONGODB_URI is not None:
+        client: Any = pymongo.MongoClient(
+            config.MONGODB_URI.get_secret_value(),
+            tz_aware=True,
+            appname="llm-flight-recorder",
+            maxPoolSize=config.MONGODB_MAX_POOL_SIZE,
+            serverSelectionTimeoutMS=config.MONGODB_TIMEOUT_MS,
+            connectTimeoutMS=config.MONGODB_TIMEOUT_MS,
+            socketTimeoutMS=config.MONGODB_TIMEOUT_MS,
+        )
+        return Store(client[config.MONGODB_DB_NAME], "mongodb")
+    return open_embedded(config.EMBEDDED_STORE_PATH, config.MONGODB_DB_NAME)
+
+
+def open_embedded(path: str, db_name: str) -> Store:
+    """The embedded store in `path`, opened and used on one dedicated thread."""
+    import litemongo
+
+    executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+    client = executor.submit(litemongo.connect, path, tz_aware=True).result()
+    return Store(client[db_name], "embedded", executor=executor)
+
+
+def in_memory(db_name: str = "flight_recorder") -> Store:
+    """A mongomock store, private to this process (tests and benchmarks)."""
+    import mongomock
+
+    client = mongomock.MongoClient(tz_aware=True)
+    executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+    return Store(client[db_name], "memory", executor=executor)

@@ -1,0 +1,196 @@
+"""The trace store: insert one trace, read one, list summaries newest first.
+
+Listing uses keyset pagination on (created_at, _id), both descending: the
+cursor is the last item's pair, so ties on the timestamp are broken by the id
+and no item lands on two pages or on none, even while new traces arrive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+import uuid
+from typing import Any
+
+import pymongo
+from pydantic import BaseModel, Field
+
+from flight_recorder import clock
+from flight_recorder.errors import InvalidRequest, InvalidTraceId
+from flight_recorder.models import Status, Trace, TraceSummary
+from flight_recorder.store import TRACES, Store
+
+TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+_SUMMARY_FIELDS = {
+    "created_at": 1,
+    "status": 1,
+    "provider": 1,
+    "model": 1,
+    "cached": 1,
+    "latency_ms": 1,
+    "session_id": 1,
+    "usage.total_tokens": 1,
+    "response.finish_reason": 1,
+    "response.reply.preview": 1,
+    "request.message.preview": 1,
+    "error.code": 1,
+}
+
+
+def new_trace_id() -> str:
+    return uuid.uuid4().hex
+
+
+def check_trace_id(value: str) -> str:
+    if not TRACE_ID.fullmatch(value):
+        raise InvalidTraceId("a trace id is 32 lowercase hexadecimal characters")
+    return value
+
+
+class TraceFilter(BaseModel):
+    status: Status | None = None
+    model: str | None = None
+    cached: bool | None = None
+    session_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        for field in ("status", "model", "cached", "session_id"):
+            value = getattr(self, field)
+            if value is not None:
+                query[field] = value
+        created: dict[str, dt.datetime] = {}
+        if self.since is not None:
+            created["$gte"] = self.since
+        if self.until is not None:
+            created["$lt"] = self.until
+        if created:
+            query["created_at"] = created
+        return query
+
+
+class Cursor(BaseModel):
+    created_at: dt.datetime
+    id: str
+
+    def encode(self) -> str:
+        millis = int(self.created_at.timestamp() * 1000)
+        raw = json.dumps([millis, self.id], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            millis, trace_id = json.loads(base64.urlsafe_b64decode(padded))
+            created = dt.datetime.fromtimestamp(int(millis) / 1000, dt.UTC)
+            return cls(created_at=created, id=check_trace_id(trace_id))
+        except (ValueError, TypeError, binascii.Error, InvalidTraceId, OverflowError):
+            raise InvalidRequest("cursor is not one this API issued") from None
+
+    def query(self) -> dict[str, Any]:
+        return {
+            "$or": [
+                {"created_at": {"$lt": self.created_at}},
+                {"created_at": self.created_at, "_id": {"$lt": self.id}},
+            ]
+        }
+
+
+class TracePage(BaseModel):
+    items: list[TraceSummary]
+    next_cursor: str | None = None
+    limit: int = Field(ge=1)
+
+
+class TraceStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def insert(self, trace: Trace) -> None:
+        document = trace.to_document()
+        self._store.run(lambda db: db[TRACES].insert_one(document))
+
+    def get(self, trace_id: str) -> Trace | None:
+        document = self._store.run(lambda db: db[TRACES].find_one({"_id": trace_id}))
+        return None if document is None else Trace.from_document(document)
+
+    def list(
+        self, filters: TraceFilter, *, limit: int, cursor: Cursor | None = None
+    ) -> TracePage:
+        query = filters.query()
+        if cursor is not None:
+            query = {"$and": [query, cursor.query()]} if query else cursor.query()
+        order = [("created_at", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)]
+
+        documents = self._store.run(
+            lambda db: list(
+                db[TRACES].find(query, _SUMMARY_FIELDS).sort(order).limit(limit + 1)
+            )
+        )
+        items = [summarise(document) for document in documents[:limit]]
+        next_cursor = None
+        if len(documents) > limit:
+            last = items[-1]
+            next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
+        return TracePage(items=items, next_cursor=next_cursor, limit=limit)
+
+
+def summarise(document: dict) -> TraceSummary:
+    response = document.get("response") or {}
+    error = document.get("error") or {}
+    return TraceSummary(
+        id=document["_id"],
+        created_at=clock.as_utc(document["created_at"]),
+        status=document["status"],
+        provider=document["provider"],
+        model=document["model"],
+        cached=document.get("cached", False),
+        latency_ms=document["latency_ms"],
+        finish_reason=response.get("finish_reason"),
+        total_tokens=(document.get("usage") or {}).get("total_tokens"),
+        session_id=document.get("session_id"),
+        error_code=error.get("code"),
+        message_preview=document["request"]["message"]["preview"],
+        reply_preview=(response.get("reply") or {}).get("preview"),
+    )
+
+
+PAGE_DEFAULT = 20
+PAGE_MAX = 100
+
+
+class TraceQuery(BaseModel):
+    """The query parameters of the traces list, parsed from strings."""
+
+    model_config = {"extra": "forbid"}
+
+    limit: int = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
+    cursor: str | None = Field(None, max_length=200)
+    status: Status | None = None
+    model: str | None = Field(None, max_length=128)
+    cached: bool | None = None
+    session_id: str | None = Field(None, max_length=128)
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def filter(self) -> TraceFilter:
+        return TraceFilter(
+            status=self.status,
+            model=self.model,
+            cached=self.cached,
+            session_id=self.session_id,
+            since=_utc(self.since),
+            until=_utc(self.until),
+        )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Naive instants are read as UTC."""
+    return None if value is None else clock.as_utc(value)

@@ -1,0 +1,117 @@
+"""HTTP functions of LLM Flight Recorder (functions-framework entry points).
+
+Each function is deployed separately from this folder with its own entry
+point: `chat`, `traces`, `trace_detail` and `health`. They share nothing but
+the store.
+"""
+
+from __future__ import annotations
+
+import flask
+from pydantic import ValidationError
+
+from flight_recorder import __version__, logs, recorder, settings, store
+from flight_recorder import traces as trace_log
+from flight_recorder.errors import InvalidRequest, NotFound, PayloadTooLarge
+from flight_recorder.models import ChatRequest
+from flight_recorder.web import (
+    Exchange,
+    endpoint,
+    field_errors,
+    json_response,
+    query_params,
+    read_json,
+)
+
+logs.configure(settings.get().LOG_LEVEL)
+
+
+@endpoint("chat", methods=("POST",))
+def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """Answer a prompt through the provider and record the call."""
+    body: ChatRequest = read_json(request, ChatRequest)
+    limit = settings.get().MAX_MESSAGE_CHARS
+    if not body.message.strip():
+        raise InvalidRequest(
+            "message must contain text",
+            details=[{"field": "message", "problem": "empty or only whitespace"}],
+        )
+    if len(body.message) > limit:
+        raise PayloadTooLarge(f"message is longer than {limit} characters")
+
+    context = recorder.CallContext(user_agent=request.headers.get("User-Agent"))
+    try:
+        result = recorder.get().chat(body, context)
+    except Exception as exc:
+        exchange.fields["trace_id"] = getattr(exc, "trace_id", None)
+        raise
+
+    reply = result.reply
+    exchange.fields.update(
+        trace_id=reply.trace_id,
+        cache=result.headers.get("X-Cache"),
+        model=reply.model,
+        outcome=reply.outcome,
+        total_tokens=reply.usage.total_tokens,
+        degraded=not reply.trace_stored,
+    )
+    return json_response(reply, 200, result.headers)
+
+
+@endpoint("traces", methods=("GET",))
+def traces(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """List trace summaries, newest first, one page per call."""
+    params = query_params(request, set(trace_log.TraceQuery.model_fields))
+    try:
+        query = trace_log.TraceQuery.model_validate(params)
+    except ValidationError as exc:
+        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
+
+    cursor = None if query.cursor is None else trace_log.Cursor.decode(query.cursor)
+    page = recorder.get().traces.list(query.filter(), limit=query.limit, cursor=cursor)
+    exchange.fields["items"] = len(page.items)
+    return json_response(page)
+
+
+@endpoint("trace-detail", methods=("GET",))
+def trace_detail(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """One whole trace, by id in the path (`/trace-detail/<id>`) or `?trace_id=`."""
+    params = query_params(request, {"trace_id"})
+    trace_id = params.get("trace_id") or _last_path_segment(request.path)
+    if not trace_id:
+        raise InvalidRequest("give a trace id in the path or as ?trace_id=")
+    trace_log.check_trace_id(trace_id)
+
+    exchange.fields["trace_id"] = trace_id
+    trace = recorder.get().traces.get(trace_id)
+    if trace is None:
+        raise NotFound(f"no trace with id {trace_id}")
+    return json_response(trace)
+
+
+@endpoint("health", methods=("GET",))
+def health(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """Whether this function can serve: settings, store and provider."""
+    config = settings.get()
+    reachable = store.get().ping()
+    body = {
+        "status": "ok" if reachable else "degraded",
+        "version": __version__,
+        "environment": config.API_ENV,
+        "mock": config.USE_MOCK_LLM,
+        "provider": config.provider_name,
+        "model": config.GEMINI_MODEL_NAME,
+        "mongo_enabled": config.MONGODB_URI is not None,
+        "store": {"kind": store.get().kind, "reachable": reachable},
+    }
+    exchange.fields["store_reachable"] = reachable
+    return json_response(body, 200 if reachable else 503)
+
+
+def _last_path_segment(path: str) -> str | None:
+    segments = [part for part in path.split("/") if part]
+    if segments and segments[0] in ("trace-detail", "trace_detail"):
+        segments = segments[1:]
+    if len(segments) > 1:
+        raise InvalidRequest("the path holds more than one trace id")
+    return segments[0] if segments else None
