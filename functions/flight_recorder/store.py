@@ -152,6 +152,6 @@ def in_memory(db_name: str = "flight_recorder") -> Store:
     """A mongomock store, private to this process (tests and benchmarks)."""
     import mongomock
 
-    client = mongomock.MongoClient(tz_aware=True)
+    client: Any = mongomock.MongoClient(tz_aware=True)
     executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
     return Store(client[db_name], "memory", executor=executor)

@@ -60,11 +60,8 @@ def endpoint(function: str, methods: tuple[str, ...]) -> Callable[[Handler], Any
             except Exception:
                 error_id = uuid.uuid4().hex
                 log.exception("unhandled error", extra={"error_id": error_id})
-                response = json_response(
-                    {"error": _error_body("internal", "internal error", 500)}
-                    | {"error_id": error_id},
-                    500,
-                )
+                body = _error_body("internal", "internal error", 500)
+                response = json_response({"error": body | {"error_id": error_id}}, 500)
                 exchange.fields["error_id"] = error_id
             _log_exchange(request, exchange, response, started)
             return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -50,7 +50,7 @@ class Generation(BaseModel):
     block_reason: str | None = None
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> Literal["ok", "blocked", "empty"]:
         """`ok`, or why there is no usable text: `blocked` or `empty`."""
         if self.text:
             return "ok"

@@ -1,0 +1,54 @@
+# LLM Flight Recorder — developer commands. `make help` lists them.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/functions
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck unit clean
+
+# Show the targets and what they do.
+help:
+	@grep -B1 -E '^[a-z-]+:' Makefile | grep -E '^#' | sed 's/^# //'
+	@grep -E '^[a-z-]+:' Makefile | cut -d: -f1 | tr '\n' ' '; echo
+
+# ---------------------------------------------------------------- set-up
+
+# Create the virtual environment and install everything (re-run when the requirement files change).
+install: $(STAMP)
+
+$(STAMP): requirements.txt functions/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# ---------------------------------------------------------------- running
+
+# Start every function (mock provider, embedded store in .data/) and print the URLs.
+run: install
+	$(BIN)/python -m flight_recorder.devserver
+
+# ---------------------------------------------------------------- checks
+
+# Linters, type checker and the whole test suite.
+test: lint typecheck unit
+
+# Ruff's linter and formatter check.
+lint: install
+	$(BIN)/ruff check functions tests
+	$(BIN)/ruff format --check functions tests
+
+# Mypy over the shared package.
+typecheck: install
+	$(BIN)/mypy
+
+# The pytest suite (set MONGODB_TEST_URI to also run the store tests on MongoDB).
+unit: install
+	$(BIN)/pytest
+
+# Remove the environment and local data.
+clean:
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
