@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -12,11 +15,8 @@ import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
 
-from flight_recorder import clock, providers, recorder, store
-
-REPO = Path(__file__).resolve().parent.parent
-MAIN = REPO / "functions" / "main.py"
-PROMPTS_CSV = REPO.parent / "shared" / "data" / "prompts.csv"
+from flight_recorder import clock, logs, providers, recorder, store
+from recorder_testing import MAIN
 
 BASE_ENVIRONMENT = {
     "API_ENV": "test",
@@ -88,8 +88,24 @@ def client(memory_store: store.Store) -> Callable[[str], FlaskClient]:
     return make
 
 
+@pytest.fixture
+def log_lines() -> Iterator[Callable[[], list[dict]]]:
+    """The JSON lines the log handler writes during the test, parsed."""
+    logs.configure("INFO")
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
+    handler.setStream(previous)
+
+
 class MovableClock:
-    """A clock the test sets and moves; every reading is exact."""
+    """A clock the test sets and moves; every reading is exact.
+
+    Keep it in the future: the stores' TTL expiry runs on the real clock, and
+    would drop documents whose expiry lies before the real present.
+    """
 
     def __init__(self, start: dt.datetime) -> None:
         self.instant = start
@@ -108,7 +124,7 @@ class MovableClock:
 
 @pytest.fixture
 def moving_clock() -> Iterator[MovableClock]:
-    movable = MovableClock(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC))
+    movable = MovableClock(dt.datetime(2027, 3, 16, 12, 0, tzinfo=dt.UTC))
     clock.set_source(movable)
     yield movable
     clock.reset()

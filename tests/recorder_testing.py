@@ -1,0 +1,29 @@
+"""Paths and builders the test modules share (imported, unlike conftest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flight_recorder.models import RecordedRequest, Trace
+from flight_recorder.recorder import record_text
+
+REPO = Path(__file__).resolve().parent.parent
+MAIN = REPO / "functions" / "main.py"
+PROMPTS_CSV = REPO.parent / "shared" / "data" / "prompts.csv"
+
+START = dt.datetime(2027, 3, 16, 12, 0, tzinfo=dt.UTC)
+
+
+def make_trace(index: int, *, seconds: float, **fields: object) -> Trace:
+    """A stored-shape trace numbered `index`, `seconds` after START."""
+    values = {
+        "id": f"{index:032x}",
+        "created_at": START + dt.timedelta(seconds=seconds),
+        "status": "ok",
+        "provider": "mock",
+        "model": "gemini-2.5-flash",
+        "latency_ms": 1.5,
+        "request": RecordedRequest(message=record_text(f"prompt {index}", 100)),
+    }
+    return Trace.model_validate(values | fields)

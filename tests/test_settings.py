@@ -1,0 +1,70 @@
+"""Settings: defaults, `.env`, validation that names the variable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pydantic import TypeAdapter
+
+from flight_recorder import settings
+from flight_recorder.errors import ConfigurationError
+from recorder_testing import REPO
+
+
+def test_settings_defaults_run_the_mock_on_the_embedded_store(monkeypatch):
+    monkeypatch.delenv("USE_MOCK_LLM")
+
+    config = settings.load()
+
+    assert config.USE_MOCK_LLM is True
+    assert config.store_kind == "embedded"
+    assert config.RATE_LIMIT_DAY_TIMEZONE == "America/Los_Angeles"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_RPM", "many"),
+        ("MAX_RPM", "0"),
+        ("MAX_RPD", "-1"),
+        ("USE_MOCK_LLM", "perhaps"),
+        ("RATE_LIMIT_DAY_TIMEZONE", "Mars/Olympus"),
+        ("STORE_FAILURE_POLICY", "sometimes"),
+        ("LOG_LEVEL", "LOUD"),
+        ("MONGODB_DB_NAME", "bad name$"),
+        ("GEMINI_TIMEOUT_SECONDS", "0"),
+    ],
+)
+def test_settings_wrong_value_names_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ConfigurationError, match=name):
+        settings.load()
+
+
+def test_settings_gemini_mode_needs_a_key(monkeypatch):
+    monkeypatch.setenv("USE_MOCK_LLM", "false")
+
+    with pytest.raises(ConfigurationError, match="GOOGLE_API_KEY"):
+        settings.load()
+
+
+def test_settings_reads_a_local_env_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("MAX_RPM")
+    (tmp_path / ".env").write_text("MAX_RPM=7\n")
+
+    assert settings.load().MAX_RPM == 7
+
+
+def test_settings_example_file_lists_every_setting_with_its_default():
+    example = (REPO / ".env.example").read_text()
+    listed = dict(re.findall(r"^([A-Z_]+)=(.*)$", example, flags=re.MULTILINE))
+
+    assert set(listed) == set(settings.Settings.model_fields)
+    for name, field in settings.Settings.model_fields.items():
+        if field.default is None:
+            assert listed[name] == "", name
+            continue
+        value = TypeAdapter(field.annotation).validate_strings(listed[name])
+        assert value == field.default, name
