@@ -11,8 +11,7 @@ export PYTHONPATH := $(CURDIR)/functions
 
 # Show the targets and what they do.
 help:
-	@grep -B1 -E '^[a-z-]+:' Makefile | grep -E '^#' | sed 's/^# //'
-	@grep -E '^[a-z-]+:' Makefile | cut -d: -f1 | tr '\n' ' '; echo
+	@awk '/^# / { doc = substr($$0, 3) } /^[a-z-]+:/ { if (doc) printf "  %-18s %s\n", $$1, doc; doc = "" }' Makefile
 
 # ---------------------------------------------------------------- set-up
 

@@ -34,6 +34,7 @@ def test_settings_defaults_run_the_mock_on_the_embedded_store(monkeypatch):
         ("LOG_LEVEL", "LOUD"),
         ("MONGODB_DB_NAME", "bad name$"),
         ("GEMINI_TIMEOUT_SECONDS", "0"),
+        ("MONGODB_URI", "postgres://user:pw@host/db"),
     ],
 )
 def test_settings_wrong_value_names_the_variable(monkeypatch, name, value):
@@ -41,6 +42,21 @@ def test_settings_wrong_value_names_the_variable(monkeypatch, name, value):
 
     with pytest.raises(ConfigurationError, match=name):
         settings.load()
+
+
+def test_settings_error_does_not_echo_a_bad_connection_string(monkeypatch):
+    monkeypatch.setenv("MONGODB_URI", "http://user:hunter2@host/")
+
+    with pytest.raises(ConfigurationError) as error:
+        settings.load()
+
+    assert "hunter2" not in str(error.value)
+
+
+def test_settings_empty_connection_string_means_the_embedded_store(monkeypatch):
+    monkeypatch.setenv("MONGODB_URI", "")
+
+    assert settings.load().store_kind == "embedded"
 
 
 def test_settings_gemini_mode_needs_a_key(monkeypatch):

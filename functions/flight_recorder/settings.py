@@ -102,6 +102,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("MONGODB_URI")
+    @classmethod
+    def _mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            # The value itself is a secret: say what is wrong without echoing it.
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
     @property
     def provider_name(self) -> str:
         return "mock" if self.USE_MOCK_LLM else "gemini"
