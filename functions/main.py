@@ -11,6 +11,7 @@ import flask
 from pydantic import ValidationError
 
 from flight_recorder import __version__, logs, recorder, settings, store
+from flight_recorder import metrics as metric_log
 from flight_recorder import traces as trace_log
 from flight_recorder.errors import InvalidRequest, NotFound, PayloadTooLarge
 from flight_recorder.models import ChatRequest
@@ -115,3 +116,18 @@ def _last_path_segment(path: str) -> str | None:
     if len(segments) > 1:
         raise InvalidRequest("the path holds more than one trace id")
     return segments[0] if segments else None
+
+
+@endpoint("metrics", methods=("GET",))
+def metrics(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """Figures over a time range: volume, errors, cache, latency, tokens, cost."""
+    params = query_params(request, set(metric_log.MetricsQuery.model_fields))
+    try:
+        query = metric_log.MetricsQuery.model_validate(params)
+    except ValidationError as exc:
+        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
+
+    window = query.window()
+    report = metric_log.compute(store.get(), window)
+    exchange.fields.update(requests=report.requests, buckets=len(report.buckets))
+    return json_response(report)

@@ -23,6 +23,7 @@ FUNCTIONS = {
     "traces": "traces",
     "trace-detail": "trace_detail",
     "health": "health",
+    "metrics": "metrics",
 }
 SOURCE = Path(__file__).resolve().parent.parent / "main.py"
 
