@@ -7,6 +7,8 @@ the store.
 
 from __future__ import annotations
 
+import logging
+
 import flask
 from pydantic import ValidationError
 
@@ -25,6 +27,10 @@ from flight_recorder.web import (
 )
 
 logs.configure(settings.get().LOG_LEVEL)
+if not settings.get().api_keys:
+    logging.getLogger(__name__).warning(
+        "API_KEYS is not set: every function is open to anyone who can reach it"
+    )
 
 
 @endpoint("chat", methods=("POST",))
@@ -40,7 +46,10 @@ def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
     if len(body.message) > limit:
         raise PayloadTooLarge(f"message is longer than {limit} characters")
 
-    context = recorder.CallContext(user_agent=request.headers.get("User-Agent"))
+    context = recorder.CallContext(
+        user_agent=request.headers.get("User-Agent"),
+        key_fingerprint=exchange.key_fingerprint,
+    )
     try:
         result = recorder.get().chat(body, context)
     except Exception as exc:
@@ -90,7 +99,7 @@ def trace_detail(request: flask.Request, exchange: Exchange) -> flask.Response:
     return json_response(trace)
 
 
-@endpoint("health", methods=("GET",))
+@endpoint("health", methods=("GET",), public=True)
 def health(request: flask.Request, exchange: Exchange) -> flask.Response:
     """Whether this function can serve: settings, store and provider."""
     config = settings.get()
@@ -103,6 +112,7 @@ def health(request: flask.Request, exchange: Exchange) -> flask.Response:
         "provider": config.provider_name,
         "model": config.GEMINI_MODEL_NAME,
         "mongo_enabled": config.MONGODB_URI is not None,
+        "auth": "api_key" if config.api_keys else "open",
         "store": {"kind": store.get().kind, "reachable": reachable},
     }
     exchange.fields["store_reachable"] = reachable

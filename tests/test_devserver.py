@@ -8,7 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+
+import pytest
 
 from recorder_testing import REPO
 
@@ -40,7 +43,14 @@ def start_stack(port, data_dir):
         "USE_MOCK_LLM": "true",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "flight_recorder.devserver", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "flight_recorder.devserver",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
         cwd=data_dir.parent,
         env=environment,
         stdout=subprocess.PIPE,
@@ -50,7 +60,7 @@ def start_stack(port, data_dir):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            call(f"http://127.0.0.1:{port + 3}/")
+            call(f"http://127.0.0.1:{port}/health")
             return process
         except OSError:
             time.sleep(0.1)
@@ -58,11 +68,12 @@ def start_stack(port, data_dir):
     raise RuntimeError(process.stdout.read())
 
 
-def call(url, body=None):
+def call(url, body=None, key=None):
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["X-API-Key"] = key
+    request = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, json.loads(response.read())
 
@@ -73,21 +84,27 @@ def stop(process):
 
 
 def test_devserver_serves_each_function_and_keeps_traces_across_restarts(tmp_path):
-    port = free_port_block(4)
+    port = free_port_block(6)
     data_dir = tmp_path / "store"
+    base = f"http://127.0.0.1:{port}"
 
     stack = start_stack(port, data_dir)
+    key = (tmp_path / "api-key").read_text().strip()
     try:
-        status, reply = call(f"http://127.0.0.1:{port}/", {"message": "persist me"})
+        chat_url = f"http://127.0.0.1:{port + 1}/"
+        status, reply = call(chat_url, {"message": "persist me"}, key)
         assert status == 200
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            call(chat_url, {"message": "no key"})
+        assert refused.value.code == 401
     finally:
         stop(stack)
 
     stack = start_stack(port, data_dir)
     try:
-        status, page = call(f"http://127.0.0.1:{port + 1}/?limit=5")
-        detail_status, trace = call(f"http://127.0.0.1:{port + 2}/{reply['trace_id']}")
-        health_status, health = call(f"http://127.0.0.1:{port + 3}/")
+        status, page = call(f"http://127.0.0.1:{port + 2}/?limit=5", key=key)
+        detail_status, trace = call(f"{base}/trace-detail/{reply['trace_id']}", key=key)
+        health_status, health = call(f"{base}/health")
     finally:
         stop(stack)
 
@@ -96,3 +113,4 @@ def test_devserver_serves_each_function_and_keeps_traces_across_restarts(tmp_pat
     assert trace["request"]["message"]["text"] == "persist me"
     assert health_status == 200
     assert health["store"] == {"kind": "embedded", "reachable": True}
+    assert health["auth"] == "api_key"

@@ -79,8 +79,13 @@ def test_settings_example_file_lists_every_setting_with_its_default():
 
     assert set(listed) == set(settings.Settings.model_fields)
     for name, field in settings.Settings.model_fields.items():
+        adapter = TypeAdapter(field.annotation)
+        if field.default_factory is not None:
+            value = adapter.validate_json(listed[name])
+            assert value == field.default_factory(), name  # type: ignore[call-arg]
+            continue
         if field.default is None:
             assert listed[name] == "", name
             continue
-        value = TypeAdapter(field.annotation).validate_strings(listed[name])
+        value = adapter.validate_strings(listed[name])
         assert value == field.default, name

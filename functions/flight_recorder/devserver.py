@@ -1,9 +1,14 @@
 """The local stack: every function in one process, each at its own port.
 
-In the cloud each function has its own URL; locally they get one port each.
-They share this one process because the embedded store allows a single
-writer: one process, one store thread. Run with
-`python -m flight_recorder.devserver` from the `functions/` folder.
+In the cloud each function has its own URL; locally they get one port each,
+and a gateway port serves them all under one base URL as well
+(`/chat`, `/traces`, `/trace-detail/<id>`, ...), the way deployed functions
+share `https://REGION-PROJECT.cloudfunctions.net/<name>`. They share this one
+process because the embedded store allows a single writer: one process, one
+store thread. Run with `python -m flight_recorder.devserver`.
+
+Unless `API_KEYS` is set, a local key is created once in `.data/api-key` and
+required by every function but health; `--open` runs without one.
 """
 
 from __future__ import annotations
@@ -12,11 +17,18 @@ import argparse
 import contextlib
 import logging
 import os
+import secrets
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Response
+
+from flight_recorder import settings
 
 FUNCTIONS = {
     "chat": "chat",
@@ -26,40 +38,120 @@ FUNCTIONS = {
     "metrics": "metrics",
 }
 SOURCE = Path(__file__).resolve().parent.parent / "main.py"
+DASHBOARD = SOURCE.parent.parent / "dashboard" / "app.py"
 
 log = logging.getLogger(__name__)
 
 
-def serve(host: str, first_port: int) -> dict[str, BaseWSGIServer]:
-    """Start one threaded server per function; returns them by function name."""
+def serve(host: str, gateway_port: int) -> dict[str, BaseWSGIServer]:
+    """Start the gateway and one server per function, on consecutive ports.
+
+    Returns the servers by function name, the gateway under "gateway".
+    """
     from functions_framework import create_app
 
-    servers = {}
-    for offset, (name, target) in enumerate(FUNCTIONS.items()):
-        app = create_app(target=target, source=str(SOURCE))
-        server = make_server(host, first_port + offset, app, threaded=True)
-        threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
-        servers[name] = server
+    apps = {
+        name: create_app(target=target, source=str(SOURCE))
+        for name, target in FUNCTIONS.items()
+    }
+    not_found = Response(
+        '{"error": {"code": "not_found", "message": "no such function", '
+        '"status": 404}}',
+        status=404,
+        mimetype="application/json",
+    )
+    gateway = DispatcherMiddleware(
+        not_found, {f"/{name}": app.wsgi_app for name, app in apps.items()}
+    )
+
+    servers = {"gateway": _start(host, gateway_port, gateway, "gateway")}
+    for offset, (name, app) in enumerate(apps.items(), start=1):
+        servers[name] = _start(host, gateway_port + offset, app, name)
     return servers
+
+
+def _start(host: str, port: int, app: object, name: str) -> BaseWSGIServer:
+    server = make_server(host, port, app, threaded=True)  # type: ignore[arg-type]
+    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+    return server
+
+
+def local_api_key(folder: Path) -> str:
+    """The local development key, created on first use and kept in `folder`."""
+    path = folder / "api-key"
+    if path.exists():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = "local-" + secrets.token_urlsafe(24)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def start_dashboard(port: int, base_url: str, api_key: str | None) -> subprocess.Popen:
+    environment = os.environ | {"FLIGHT_RECORDER_BASE_URL": base_url}
+    if api_key:
+        environment["FLIGHT_RECORDER_API_KEY"] = api_key
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--browser.gatherUsageStats=false",
+    ]
+    return subprocess.Popen(command, env=environment)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("LOCAL_HOST", "127.0.0.1"))
     parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("LOCAL_PORT", "8081"))
+        "--port",
+        type=int,
+        default=int(os.environ.get("LOCAL_PORT", "8080")),
+        help="gateway port; the functions take the ports after it",
     )
+    parser.add_argument("--dashboard-port", type=int, default=8501)
+    parser.add_argument("--no-dashboard", action="store_true")
+    parser.add_argument("--open", action="store_true", help="require no API key")
     args = parser.parse_args()
+
+    config = settings.get()
+    api_key = None
+    if not config.api_keys and not args.open:
+        api_key = local_api_key(Path(config.EMBEDDED_STORE_PATH).parent)
+        os.environ["API_KEYS"] = api_key
+        settings.get.cache_clear()
+    elif config.api_keys:
+        api_key = config.api_keys[0]
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     servers = serve(args.host, args.port)
+    base_url = f"http://{args.host}:{args.port}"
+    lines = [f"  {'all (base URL)':<16} {base_url}/<function>"]
     for name, server in servers.items():
-        print(f"  {name:<14} http://{args.host}:{server.server_port}/", flush=True)
+        if name != "gateway":
+            lines.append(f"  {name:<16} http://{args.host}:{server.server_port}/")
+
+    dashboard = None
+    if not args.no_dashboard and DASHBOARD.exists():
+        dashboard = start_dashboard(args.dashboard_port, base_url, api_key)
+        lines.append(f"  {'dashboard':<16} http://{args.host}:{args.dashboard_port}/")
+    if api_key and not config.api_keys:
+        lines.append(f"  API key          {api_key}  (kept in .data/api-key)")
+    elif not api_key:
+        lines.append("  WARNING: no API key: every function is open (--open)")
+    print("LLM Flight Recorder is running:\n" + "\n".join(lines), flush=True)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
+    if dashboard is not None:
+        dashboard.terminate()
     for server in servers.values():
         server.shutdown()
 

@@ -18,7 +18,7 @@ from typing import Any
 import flask
 from pydantic import BaseModel, ValidationError
 
-from flight_recorder import clock, logs, settings
+from flight_recorder import access, clock, logs, settings
 from flight_recorder.errors import (
     InvalidJSON,
     InvalidRequest,
@@ -37,22 +37,41 @@ class Exchange:
     def __init__(self, function: str) -> None:
         self.function = function
         self.fields: dict[str, Any] = {}
+        self.key_fingerprint: str | None = None
 
 
 Handler = Callable[[flask.Request, Exchange], flask.Response]
 
 
-def endpoint(function: str, methods: tuple[str, ...]) -> Callable[[Handler], Any]:
-    """Make `handler` a functions-framework HTTP function named `function`."""
+def endpoint(
+    function: str, methods: tuple[str, ...], *, public: bool = False
+) -> Callable[[Handler], Any]:
+    """Make `handler` a functions-framework HTTP function named `function`.
+
+    Unless `public`, a caller must present one of the configured API keys.
+    CORS preflights are answered here, before authentication, without
+    touching the store.
+    """
 
     def decorate(handler: Handler) -> Callable[[flask.Request], flask.Response]:
         @functools.wraps(handler)
         def serve(request: flask.Request) -> flask.Response:
+            config = settings.get()
+            if request.method == "OPTIONS":
+                headers = access.preflight_headers(
+                    request, config.cors_origins, methods
+                )
+                return flask.Response(status=204, headers=headers)
+
             started = clock.monotonic_ms()
             exchange = Exchange(function)
             try:
                 if request.method not in methods:
                     raise MethodNotAllowed(request.method, methods)
+                if not public:
+                    exchange.key_fingerprint = access.authenticate(
+                        request, config.api_keys
+                    )
                 response = handler(request, exchange)
             except RecorderError as exc:
                 response = error_response(exc, exchange.fields.get("trace_id"))
@@ -63,6 +82,7 @@ def endpoint(function: str, methods: tuple[str, ...]) -> Callable[[Handler], Any
                 body = _error_body("internal", "internal error", 500)
                 response = json_response({"error": body | {"error_id": error_id}}, 500)
                 exchange.fields["error_id"] = error_id
+            response.headers.update(access.cors_headers(request, config.cors_origins))
             _log_exchange(request, exchange, response, started)
             return response
 
@@ -180,6 +200,7 @@ def _log_exchange(
         "method": request.method,
         "status": response.status_code,
         "latency_ms": round(clock.monotonic_ms() - started, 3),
+        "key": exchange.key_fingerprint,
         **exchange.fields,
         **logs.cloud_trace(request.headers.get("X-Cloud-Trace-Context")),
     }
