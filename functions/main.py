@@ -33,6 +33,10 @@ if not settings.get().api_keys:
     )
 
 
+# A store failure this recent makes health report "degraded".
+HEALTH_WINDOW_SECONDS = 60.0
+
+
 @endpoint("chat", methods=("POST",))
 def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
     """Answer a prompt through the provider and record the call."""
@@ -103,9 +107,11 @@ def trace_detail(request: flask.Request, exchange: Exchange) -> flask.Response:
 def health(request: flask.Request, exchange: Exchange) -> flask.Response:
     """Whether this function can serve: settings, store and provider."""
     config = settings.get()
-    reachable = store.get().ping()
+    backing = store.get()
+    reachable = backing.ping()
+    healthy = reachable and not backing.failed_within(HEALTH_WINDOW_SECONDS)
     body = {
-        "status": "ok" if reachable else "degraded",
+        "status": "ok" if healthy else "degraded",
         "version": __version__,
         "environment": config.API_ENV,
         "mock": config.USE_MOCK_LLM,
@@ -113,7 +119,14 @@ def health(request: flask.Request, exchange: Exchange) -> flask.Response:
         "model": config.GEMINI_MODEL_NAME,
         "mongo_enabled": config.MONGODB_URI is not None,
         "auth": "api_key" if config.api_keys else "open",
-        "store": {"kind": store.get().kind, "reachable": reachable},
+        "store": {
+            "kind": backing.kind,
+            "reachable": reachable,
+            "failures": {
+                "operations": backing.events["store_failures"],
+                "unstored_traces": backing.events["unstored_traces"],
+            },
+        },
     }
     exchange.fields["store_reachable"] = reachable
     return json_response(body, 200 if reachable else 503)

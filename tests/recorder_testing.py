@@ -27,3 +27,44 @@ def make_trace(index: int, *, seconds: float, **fields: object) -> Trace:
         "request": RecordedRequest(message=record_text(f"prompt {index}", 100)),
     }
     return Trace.model_validate(values | fields)
+
+
+class FaultyCollection:
+    """A collection whose `failing` methods raise `error`; the rest pass through."""
+
+    def __init__(self, inner, failing, error):
+        self._inner = inner
+        self._failing = failing
+        self._error = error
+
+    def __getattr__(self, name):
+        if name in self._failing:
+
+            def fail(*args, **kwargs):
+                raise self._error
+
+            return fail
+        return getattr(self._inner, name)
+
+
+class FaultyDatabase:
+    """A database whose chosen (collection, method) pairs fail.
+
+    `faults` maps a collection name to the method names that raise `error`,
+    a real pymongo error, so the store's own translation is what is tested.
+    """
+
+    def __init__(self, inner, faults, error):
+        self._inner = inner
+        self.faults = faults
+        self.error = error
+
+    def __getitem__(self, name):
+        collection = self._inner[name]
+        failing = self.faults.get(name, ())
+        return (
+            FaultyCollection(collection, failing, self.error) if failing else collection
+        )
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)

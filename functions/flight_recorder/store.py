@@ -9,10 +9,13 @@ read-modify-write updates are only atomic when one thread performs them.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import functools
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -48,11 +51,23 @@ class Store:
         self._indexes_ready = False
         self._index_lock = threading.Lock()
         self.round_trips = 0
+        self.events: collections.Counter[str] = collections.Counter()
+        self._last_failure: float | None = None
 
     def run(self, operation: Callable[[Database], T]) -> T:
         """Run one storage operation, translating storage failures."""
         self._ensure_indexes()
         return self._call(operation)
+
+    def note(self, event: str) -> None:
+        """Count an event an operator should see (reported by health)."""
+        self.events[event] += 1
+        self._last_failure = time.monotonic()
+
+    def failed_within(self, seconds: float) -> bool:
+        """Whether an operation failed in the last `seconds`."""
+        last = self._last_failure
+        return last is not None and time.monotonic() - last < seconds
 
     def ping(self) -> bool:
         """Whether the store answers right now."""
@@ -77,8 +92,10 @@ class Store:
             return self._executor.submit(operation, self.database).result()
         except pymongo.errors.DuplicateKeyError:
             raise
-        except pymongo.errors.PyMongoError as exc:
+        except (pymongo.errors.PyMongoError, sqlite3.Error) as exc:
+            # The embedded store raises SQLite's errors (a locked or full disk).
             log.warning("store operation failed: %s", type(exc).__name__)
+            self.note("store_failures")
             raise StoreUnavailable(
                 "the trace store is unavailable", retry_after=5
             ) from exc
