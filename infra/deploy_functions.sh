@@ -4,11 +4,14 @@
 # deploy_dashboard.sh. Run infra/setup_secrets.sh once before the first deploy.
 #
 # Usage: infra/deploy_functions.sh [--project ID] [--region REGION] [--public]
-#                                  [--dry-run]
+#                                  [--vpc-connector NAME] [--dry-run]
 #
 # Project and region come from the flags, else GOOGLE_CLOUD_PROJECT and
 # GOOGLE_CLOUD_REGION, else the active gcloud configuration. Functions accept
-# only callers with an identity token unless --public is given. The function
+# only callers with an identity token unless --public is given. With
+# --vpc-connector, all their outbound traffic leaves through that Serverless
+# VPC Access connector, so a Cloud NAT behind it can give them one fixed IP
+# address to allow in the Atlas access list (docs/deploy.md). The function
 # settings API_ENV, LOG_LEVEL and USE_MOCK_LLM default to production values;
 # they, GEMINI_MODEL_NAME, MONGODB_DB_NAME, MAX_RPM, MAX_RPD and
 # MONGODB_MAX_POOL_SIZE are taken from the environment when set.
@@ -38,8 +41,9 @@ CPU="1"
 CONCURRENCY=8
 THREADS="$CONCURRENCY"
 WORKERS=1
-# A chat request waits for the model; two minutes covers a long answer and
-# still frees a thread stuck on a hung call.
+# A chat request may wait on two Gemini attempts of up to 30 s each (the
+# functions' GEMINI_MAX_ATTEMPTS and GEMINI_TIMEOUT_SECONDS defaults); two
+# minutes covers them and the store writes, and still frees a stuck thread.
 TIMEOUT="120s"
 # Zero minimum instances: nothing runs, and nothing is billed, while idle.
 MIN_INSTANCES=0
@@ -59,7 +63,7 @@ INFRA_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 usage() {
   cat <<'EOF'
 Usage: infra/deploy_functions.sh [--project ID] [--region REGION] [--public]
-                                 [--dry-run]
+                                 [--vpc-connector NAME] [--dry-run]
 
 Deploys the Flight Recorder functions and writes their URLs to
 infra/.function-urls.env.
@@ -67,6 +71,8 @@ infra/.function-urls.env.
   --project ID      Google Cloud project (else GOOGLE_CLOUD_PROJECT, else gcloud config)
   --region REGION   region, e.g. us-central1 (else GOOGLE_CLOUD_REGION, else gcloud config)
   --public          allow unauthenticated calls (the X-API-Key check still applies)
+  --vpc-connector NAME
+                    send all outbound traffic through this VPC connector
   --dry-run         print the commands that would change something (also DRY_RUN=1)
   -h, --help        show this help
 EOF
@@ -79,6 +85,7 @@ parse_options() {
   PROJECT_FLAG=""
   REGION_FLAG=""
   PUBLIC=0
+  VPC_CONNECTOR=""
   while (($#)); do
     case "$1" in
       --project) need_value "$@"; PROJECT_FLAG="$2"; shift 2 ;;
@@ -86,6 +93,8 @@ parse_options() {
       --region) need_value "$@"; REGION_FLAG="$2"; shift 2 ;;
       --region=*) REGION_FLAG="${1#*=}"; shift ;;
       --public) PUBLIC=1; shift ;;
+      --vpc-connector) need_value "$@"; VPC_CONNECTOR="$2"; shift 2 ;;
+      --vpc-connector=*) VPC_CONNECTOR="${1#*=}"; shift ;;
       --dry-run) DRY_RUN=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) usage_error "unknown argument: $1" ;;
@@ -172,6 +181,10 @@ deploy_function() {
   if ((PUBLIC)); then
     access="--allow-unauthenticated"
   fi
+  local network=()
+  if [[ -n "$VPC_CONNECTOR" ]]; then
+    network=(--vpc-connector="$VPC_CONNECTOR" --egress-settings=all)
+  fi
 
   run gcloud functions deploy "$name" \
     --gen2 \
@@ -192,6 +205,7 @@ deploy_function() {
     --set-env-vars="$ENV_VARS" \
     --set-secrets="$(secret_refs "${FUNCTION_SECRETS[@]}")" \
     --update-labels="${RESOURCE_LABEL_KEY}=${RESOURCE_LABEL_VALUE}" \
+    "${network[@]}" \
     --quiet
 
   # The dashboard calls the functions with its own identity token.

@@ -127,6 +127,24 @@ def test_deploy_functions_public_allows_unauthenticated_calls(cloud: Cloud) -> N
         assert not call.has("--no-allow-unauthenticated")
 
 
+def test_deploy_functions_uses_the_default_network_unless_told(cloud: Cloud) -> None:
+    for call in deploy(cloud).calls_to("functions", "deploy"):
+        assert call.flag("vpc-connector") is None
+        assert call.flag("egress-settings") is None
+
+
+def test_deploy_functions_vpc_connector_routes_all_egress_through_it(
+    cloud: Cloud,
+) -> None:
+    deploys = deploy(cloud, "--vpc-connector", "recorder-egress").calls_to(
+        "functions", "deploy"
+    )
+
+    for call in deploys:
+        assert call.flag("vpc-connector") == "recorder-egress"
+        assert call.flag("egress-settings") == "all"
+
+
 def test_deploy_functions_lets_the_dashboard_account_invoke(cloud: Cloud) -> None:
     bindings = deploy(cloud).calls_to("functions", "add-invoker-policy-binding")
 
