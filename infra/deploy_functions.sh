@@ -14,7 +14,9 @@
 # address to allow in the Atlas access list (docs/deploy.md). The function
 # settings API_ENV, LOG_LEVEL and USE_MOCK_LLM default to production values;
 # they, GEMINI_MODEL_NAME, MONGODB_DB_NAME, MAX_RPM, MAX_RPD and
-# MONGODB_MAX_POOL_SIZE are taken from the environment when set.
+# MONGODB_MAX_POOL_SIZE are taken from the environment when set, and so are
+# FUNCTIONS_RUNTIME, FUNCTIONS_MAX_INSTANCES and ATLAS_CONNECTION_LIMIT, which
+# override the sizing below.
 set -euo pipefail
 
 # Deployed name:Python entry point in functions/main.py, one function a line.
@@ -124,7 +126,8 @@ check_connection_budget() {
   fi
 }
 
-# Refuses to upload a local .env (it may hold real keys) unless ignored.
+# The source must define every entry point, and must not upload a local .env
+# (it may hold real keys) unless functions/.gcloudignore leaves it out.
 check_source() {
   [[ -f functions/main.py && -f functions/requirements.txt ]] ||
     die "functions/main.py and functions/requirements.txt must exist"
@@ -141,6 +144,7 @@ check_source() {
   fi
 }
 
+# Skipped in a dry run, which may come before setup_secrets.sh has run.
 check_accounts() {
   local email
   for email in "$FUNCTIONS_ACCOUNT" "$DASHBOARD_ACCOUNT"; do
@@ -208,7 +212,8 @@ deploy_function() {
     "${network[@]}" \
     --quiet
 
-  # The dashboard calls the functions with its own identity token.
+  # Cloud Run's check then admits a caller presenting an identity token of the
+  # dashboard's service account.
   run_retrying gcloud functions add-invoker-policy-binding "$name" \
     --project="$PROJECT" \
     --region="$REGION" \

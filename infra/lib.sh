@@ -7,8 +7,8 @@
 # Usage: source it from a script in infra/ after `set -euo pipefail`; the
 # script must define a `usage` function first.
 
-if ((BASH_VERSINFO[0] < 4)); then
-  printf 'error: these scripts need bash 4 or later (macOS: brew install bash)\n' >&2
+if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 404)); then
+  printf 'error: these scripts need bash 4.4 or later (macOS: brew install bash)\n' >&2
   exit 1
 fi
 

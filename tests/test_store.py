@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flight_recorder import cache, store, traces
+import datetime as dt
+
+from flight_recorder import cache, clock, store, traces
 from flight_recorder.providers.base import Generation, GenerationRequest, Usage
 from recorder_testing import make_trace
 
@@ -25,7 +27,10 @@ def test_store_creates_the_list_indexes(any_store):
 
     assert {"newest", "status_newest", "model_newest", "cached_newest"} <= names
     assert {"session_id_newest"} <= names
-    assert cache_indexes["expiry"]["expireAfterSeconds"] == 0
+    if any_store.kind == "mongodb":
+        assert cache_indexes["expiry"]["expireAfterSeconds"] == 0
+    else:
+        assert "expiry" not in cache_indexes
 
 
 def test_cache_entry_is_served_until_it_expires(any_store, moving_clock):
@@ -75,6 +80,36 @@ def test_embedded_store_keeps_traces_after_reopening(tmp_path):
         assert traces.TraceStore(second).get(trace.id) == trace
     finally:
         second.close()
+
+
+def test_embedded_store_drops_expired_entries_and_ttl_indexes_when_reopened(
+    tmp_path,
+):
+    path = str(tmp_path / "store")
+    now = clock.now()
+    entries = [
+        {"_id": "spent", "expires_at": now - dt.timedelta(seconds=1)},
+        {"_id": "live", "expires_at": now + dt.timedelta(days=1)},
+    ]
+
+    def older_version(db):
+        db[store.CACHE].insert_many(entries)
+        db[store.COUNTERS].create_index(
+            "expires_at", expireAfterSeconds=0, name="expiry"
+        )
+
+    first = store.open_embedded(path, "flight_recorder")
+    first.run(older_version)
+    first.close()
+    second = store.open_embedded(path, "flight_recorder")
+    try:
+        kept = second.run(lambda db: [e["_id"] for e in db[store.CACHE].find()])
+        indexes = second.run(lambda db: db[store.COUNTERS].index_information())
+    finally:
+        second.close()
+
+    assert kept == ["live"]
+    assert "expiry" not in indexes
 
 
 def test_store_reports_whether_it_is_reachable(any_store):

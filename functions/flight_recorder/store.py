@@ -23,7 +23,7 @@ import pymongo
 import pymongo.errors
 from pymongo.database import Database
 
-from flight_recorder import settings
+from flight_recorder import clock, settings
 from flight_recorder.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ T = TypeVar("T")
 TRACES = "traces"
 CACHE = "cache"
 COUNTERS = "rate_counters"
+# Collections whose documents carry an `expires_at` after which they are void.
+EXPIRING = (CACHE, COUNTERS)
 
 
 class Store:
@@ -105,12 +107,37 @@ class Store:
             return
         with self._index_lock:
             if not self._indexes_ready:
-                self._call(create_indexes)
+                local = self.kind != "mongodb"
+                self._call(prepare_local if local else create_indexes)
                 self._indexes_ready = True
 
 
 def create_indexes(db: Database) -> None:
     """The indexes the list queries, the cache and the counters need."""
+    _create_list_indexes(db)
+    for name in EXPIRING:
+        db[name].create_index("expires_at", expireAfterSeconds=0, name="expiry")
+
+
+def prepare_local(db: Database) -> None:
+    """The list indexes of an in-process store, which expires entries itself.
+
+    mongomock and litemongo emulate a TTL index by checking every document of
+    the collection on every operation on it, so each cache lookup would cost
+    as much as the whole cache. Reads never serve an expired entry anyway
+    (they compare `expires_at`), so these stores drop a TTL index left by an
+    older version and delete expired entries once, when a process first uses
+    the store.
+    """
+    _create_list_indexes(db)
+    now = clock.now()
+    for name in EXPIRING:
+        if "expiry" in db[name].index_information():
+            db[name].drop_index("expiry")
+        db[name].delete_many({"expires_at": {"$lte": now}})
+
+
+def _create_list_indexes(db: Database) -> None:
     newest = [("created_at", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)]
     traces = db[TRACES]
     traces.create_index(newest, name="newest")
@@ -118,9 +145,6 @@ def create_indexes(db: Database) -> None:
         traces.create_index(
             [(field, pymongo.ASCENDING), *newest], name=f"{field}_newest"
         )
-
-    db[CACHE].create_index("expires_at", expireAfterSeconds=0, name="expiry")
-    db[COUNTERS].create_index("expires_at", expireAfterSeconds=0, name="expiry")
 
 
 _override: Store | None = None
