@@ -84,6 +84,19 @@ parse_options() {
   fi
 }
 
+# The source must not upload a local Streamlit secrets file (it holds the API
+# key) unless dashboard/.gcloudignore leaves it out.
+check_source() {
+  [[ -f dashboard/app.py && -f dashboard/requirements.txt ]] ||
+    die "dashboard/app.py and dashboard/requirements.txt must exist"
+
+  if [[ -e dashboard/.streamlit/secrets.toml ]] &&
+    ! grep -qs '^\.streamlit/secrets\.toml' dashboard/.gcloudignore; then
+    die "dashboard/.streamlit/secrets.toml would be uploaded; list" \
+      ".streamlit/secrets.toml in dashboard/.gcloudignore"
+  fi
+}
+
 is_url() {
   [[ "$1" =~ ^https://[^[:space:],]+$ ]]
 }
@@ -123,8 +136,7 @@ main() {
   require_gcloud
   PROJECT="$(resolve_project "$PROJECT_FLAG")"
   REGION="$(resolve_region "$REGION_FLAG")"
-  [[ -f dashboard/app.py && -f dashboard/requirements.txt ]] ||
-    die "dashboard/app.py and dashboard/requirements.txt must exist"
+  check_source
 
   local urls settings=() env_vars access="--no-allow-unauthenticated"
   urls="$(url_settings)"

@@ -198,3 +198,18 @@ def test_deploy_dashboard_needs_the_dashboard_source(cloud: Cloud) -> None:
     assert result.returncode != 0
     assert "dashboard/app.py" in result.stderr
     assert not result.changes()
+
+
+def test_deploy_dashboard_refuses_to_upload_local_streamlit_secrets(
+    cloud: Cloud,
+) -> None:
+    cloud.write("dashboard/.streamlit/secrets.toml", 'FLIGHT_RECORDER_API_KEY = "k"\n')
+
+    refused = cloud.run(SCRIPT, *TARGET, "--base-url=https://x.example")
+    cloud.write("dashboard/.gcloudignore", ".streamlit/secrets.toml\n")
+    allowed = cloud.run(SCRIPT, *TARGET, "--base-url=https://x.example")
+
+    assert refused.returncode != 0
+    assert "dashboard/.gcloudignore" in refused.stderr
+    assert not refused.changes()
+    assert allowed.returncode == 0, allowed.output
