@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck unit clean
+.PHONY: help install run test lint typecheck unit fuzz openapi clean
 
 # Show the targets and what they do.
 help:
@@ -47,6 +47,14 @@ typecheck: install
 # The pytest suite (set MONGODB_TEST_URI to also run the store tests on MongoDB).
 unit: install
 	$(BIN)/pytest
+
+# Schemathesis against the functions served over HTTP (EXAMPLES per operation).
+fuzz: install
+	$(BIN)/python tests/fuzz.py --max-examples $(or $(EXAMPLES),50)
+
+# Rebuild functions/openapi.json from the code (a test fails when it is stale).
+openapi: install
+	$(BIN)/python -m flight_recorder.openapi > functions/openapi.json
 
 # Remove the environment and local data.
 clean:

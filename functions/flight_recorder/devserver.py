@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -43,28 +44,55 @@ DASHBOARD = SOURCE.parent.parent / "dashboard" / "app.py"
 log = logging.getLogger(__name__)
 
 
-def serve(host: str, gateway_port: int) -> dict[str, BaseWSGIServer]:
-    """Start the gateway and one server per function, on consecutive ports.
-
-    Returns the servers by function name, the gateway under "gateway".
-    """
+def function_apps() -> dict[str, Any]:
+    """A functions-framework app per function, by deployed name."""
     from functions_framework import create_app
 
-    apps = {
+    return {
         name: create_app(target=target, source=str(SOURCE))
         for name, target in FUNCTIONS.items()
     }
+
+
+def gateway(apps: dict[str, Any]) -> DispatcherMiddleware:
+    """One WSGI app serving each function under `/<name>`."""
     not_found = Response(
         '{"error": {"code": "not_found", "message": "no such function", '
         '"status": 404}}',
         status=404,
         mimetype="application/json",
     )
-    gateway = DispatcherMiddleware(
-        not_found, {f"/{name}": app.wsgi_app for name, app in apps.items()}
+    mounts = {f"/{name}": _at_root(app.wsgi_app) for name, app in apps.items()}
+    mounts["/openapi.json"] = _document
+    return DispatcherMiddleware(not_found, mounts)
+
+
+def _document(environ: dict[str, Any], start_response: Any) -> Any:
+    from flight_recorder import openapi
+
+    return Response(openapi.render(), mimetype="application/json")(
+        environ, start_response
     )
 
-    servers = {"gateway": _start(host, gateway_port, gateway, "gateway")}
+
+def _at_root(app: Any) -> Any:
+    """Serve `/<name>` like `/<name>/`, as Cloud Functions does, not a redirect."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("PATH_INFO"):
+            environ["PATH_INFO"] = "/"
+        return app(environ, start_response)
+
+    return serve
+
+
+def serve(host: str, gateway_port: int) -> dict[str, BaseWSGIServer]:
+    """Start the gateway and one server per function, on consecutive ports.
+
+    Returns the servers by function name, the gateway under "gateway".
+    """
+    apps = function_apps()
+    servers = {"gateway": _start(host, gateway_port, gateway(apps), "gateway")}
     for offset, (name, app) in enumerate(apps.items(), start=1):
         servers[name] = _start(host, gateway_port + offset, app, name)
     return servers

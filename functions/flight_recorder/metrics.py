@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from flight_recorder import clock
 from flight_recorder.errors import InvalidRequest
-from flight_recorder.models import Status
+from flight_recorder.models import Instant, Status
 from flight_recorder.store import TRACES, Store
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -50,8 +50,8 @@ class MetricsQuery(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Instant | None = None
+    until: Instant | None = None
     bucket: str | None = Field(None, max_length=16)
 
     def window(self) -> Window:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from flight_recorder.providers.base import SafetyRating, Usage
 
@@ -27,6 +33,34 @@ MetadataValue = (
     Annotated[str, StringConstraints(max_length=1024)] | int | float | bool | None
 )
 
+
+def _integral_float(value: object) -> object:
+    """JSON has one number type: 512.0 is the integer 512, but 0.5 is not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer, as JSON Schema counts them; strings and booleans are still refused.
+WholeNumber = Annotated[int, BeforeValidator(_integral_float)]
+
+
+def _iso_instant(value: object) -> object:
+    """Only ISO 8601 text: pydantic alone would also read "0.5" as a Unix time."""
+    if not isinstance(value, str):
+        return value
+    try:
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "use an ISO 8601 instant, such as 2026-12-03T09:30:00Z"
+        ) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+
+
+# A point in time given as ISO 8601 text; without an offset it is read as UTC.
+Instant = Annotated[dt.datetime, BeforeValidator(_iso_instant)]
+
 Status = Literal["ok", "blocked", "empty", "error", "rate_limited"]
 
 
@@ -35,11 +69,12 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    message: str
+    # Some non-space text; the length limit is a setting, checked by chat (413).
+    message: Annotated[str, StringConstraints(pattern=r"\S")]
     system: str | None = None
     model: ModelName | None = None
     temperature: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
-    max_output_tokens: int | None = Field(None, ge=1, le=65536)
+    max_output_tokens: WholeNumber | None = Field(None, ge=1, le=65536)
     session_id: Identifier | None = None
     user_id: Identifier | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=20)
@@ -74,6 +109,7 @@ class RecordedResponse(BaseModel):
     response_id: str | None = None
     safety_ratings: list[SafetyRating] = Field(default_factory=list)
     block_reason: str | None = None
+    candidate_count: int | None = None
 
 
 class RecordedError(BaseModel):
@@ -101,12 +137,19 @@ class Trace(BaseModel):
     request: RecordedRequest
     response: RecordedResponse | None = None
     usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = Field(
+        None, description="Estimated USD cost of the call; None when not priced."
+    )
+    saved_cost_usd: float | None = Field(
+        None, description="On a cache hit, the estimated cost of the served reply."
+    )
     error: RecordedError | None = None
     session_id: str | None = None
     user_id: str | None = None
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, MetadataValue] = Field(default_factory=dict)
     user_agent: str | None = None
+    api_key_fingerprint: str | None = None
 
     def to_document(self) -> dict:
         document = self.model_dump(exclude={"id"})

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from flight_recorder import clock
 from flight_recorder.errors import InvalidRequest, InvalidTraceId
-from flight_recorder.models import Status, Trace, TraceSummary
+from flight_recorder.models import Instant, Status, Trace, TraceSummary
 from flight_recorder.store import TRACES, Store
 
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -177,8 +177,8 @@ class TraceQuery(BaseModel):
     model: str | None = Field(None, max_length=128)
     cached: bool | None = None
     session_id: str | None = Field(None, max_length=128)
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Instant | None = None
+    until: Instant | None = None
 
     def filter(self) -> TraceFilter:
         return TraceFilter(
