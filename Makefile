@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck unit fuzz openapi clean
+.PHONY: help install run test lint typecheck unit fuzz openapi shellcheck \
+	deploy deploy-dashboard destroy clean
 
 # Show the targets and what they do.
 help:
@@ -35,10 +36,16 @@ run: install
 # Linters, type checker and the whole test suite.
 test: lint typecheck unit
 
-# Ruff's linter and formatter check.
-lint: install
-	$(BIN)/ruff check functions tests
-	$(BIN)/ruff format --check functions tests
+# Ruff's linter and formatter check, and shellcheck over the deploy scripts.
+lint: install shellcheck
+	$(BIN)/ruff check functions tests dashboard
+	$(BIN)/ruff format --check functions tests dashboard
+
+# Shellcheck over infra/ (installed from Debian's packages when missing).
+shellcheck:
+	command -v shellcheck >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null)
+	shellcheck --external-sources infra/*.sh
 
 # Mypy over the shared package.
 typecheck: install
@@ -55,6 +62,24 @@ fuzz: install
 # Rebuild functions/openapi.json from the code (a test fails when it is stale).
 openapi: install
 	$(BIN)/python -m flight_recorder.openapi > functions/openapi.json
+
+# ---------------------------------------------------------------- Google Cloud
+# PROJECT= and REGION= are optional (else the environment, else gcloud's
+# configuration); DRY_RUN=1 prints the commands instead of running them.
+
+# Deploy every function from functions/ as a Cloud Run function.
+deploy:
+	infra/deploy_functions.sh $(if $(PROJECT),--project=$(PROJECT)) $(if $(REGION),--region=$(REGION))
+
+# Deploy the dashboard to Cloud Run, pointed at the deployed functions.
+deploy-dashboard:
+	infra/deploy_dashboard.sh $(if $(PROJECT),--project=$(PROJECT)) $(if $(REGION),--region=$(REGION))
+
+# Delete the functions, dashboard, secrets and service accounts (asks first).
+destroy:
+	infra/destroy.sh $(if $(PROJECT),--project=$(PROJECT)) $(if $(REGION),--region=$(REGION))
+
+# ---------------------------------------------------------------- housekeeping
 
 # Remove the environment and local data.
 clean:

@@ -56,6 +56,14 @@ def test_access_either_header_with_any_configured_key_is_accepted(
     assert response.status_code == 200
 
 
+def test_access_api_key_header_wins_over_a_platform_bearer_token(client, keyed):
+    headers = {"Authorization": "Bearer eyJhbGciOi.google.identity", "X-API-Key": KEY}
+
+    response = client("chat").post("/", json={"message": "hi"}, headers=headers)
+
+    assert response.status_code == 200
+
+
 def test_access_trace_records_a_fingerprint_never_the_key(
     client, keyed, memory_store, log_lines
 ):

@@ -35,11 +35,18 @@ def fingerprint(key: str) -> str:
 
 
 def presented_key(request: flask.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
+    """The key in `X-API-Key`, else in `Authorization: Bearer`.
+
+    `X-API-Key` comes first because a deployed function behind Cloud Run's
+    own authentication may receive a Google identity token in `Authorization`.
+    """
+    explicit = request.headers.get("X-API-Key")
+    if explicit:
+        return explicit
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.headers.get("X-API-Key") or None
+    return None
 
 
 def authenticate(request: flask.Request, keys: tuple[str, ...]) -> str | None:
