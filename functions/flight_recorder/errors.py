@@ -15,6 +15,7 @@
     └── ProviderError                   failures of the model provider
         ├── ProviderInvalidArgument     400 provider_invalid_argument
         ├── ProviderRateLimited         429 provider_rate_limited
+        │   └── ProviderQuotaExhausted  429 provider_quota_exhausted
         ├── ProviderAuthError           502 provider_auth_failed
         ├── ProviderBadResponse         502 provider_error
         ├── ProviderUnavailable         503 provider_unavailable
@@ -166,6 +167,12 @@ class ProviderRateLimited(ProviderError):
         if self.retry_after is None:
             return {}
         return {"Retry-After": retry_after_header(self.retry_after)}
+
+
+class ProviderQuotaExhausted(ProviderRateLimited):
+    """A per-day quota is spent: retrying before it resets is pointless."""
+
+    code = "provider_quota_exhausted"
 
 
 class ProviderAuthError(ProviderError):

@@ -22,7 +22,7 @@ from typing import NoReturn
 
 from pydantic import BaseModel
 
-from flight_recorder import cache, clock, providers, settings, store, traces
+from flight_recorder import cache, clock, pricing, providers, settings, store, traces
 from flight_recorder.errors import ProviderError, RecorderError, StoreUnavailable
 from flight_recorder.models import (
     ChatRequest,
@@ -53,6 +53,8 @@ class ChatReply(BaseModel):
     model: str
     provider: str
     usage: Usage
+    cost_usd: float | None = None
+    saved_cost_usd: float | None = None
     finish_reason: str | None
     outcome: Status
     blocked: bool
@@ -92,6 +94,7 @@ class Recorder:
     ) -> None:
         self.config = config
         self.provider = provider
+        self.prices = pricing.PriceTable(config.model_prices)
         self.traces = traces.TraceStore(backing)
         self.cache = cache.ResponseCache(backing, config.CACHE_TTL_SECONDS)
         self.limiter = RateLimiter(
@@ -202,6 +205,7 @@ class _Call:
         request = self.request
         response = None
         usage = Usage()
+        cost = saved = None
         if generation is not None:
             response = RecordedResponse(
                 reply=record_text(generation.text, limit),
@@ -210,10 +214,13 @@ class _Call:
                 response_id=generation.response_id,
                 safety_ratings=generation.safety_ratings,
                 block_reason=generation.block_reason,
+                candidate_count=generation.candidate_count,
             )
             usage = generation.usage
+            cost = self.recorder.prices.cost(self.model, usage)
             if source_trace_id is not None:
                 usage = Usage(input_tokens=0, output_tokens=0, total_tokens=0)
+                cost, saved = 0.0, cost
 
         return Trace(
             id=self.trace_id,
@@ -235,6 +242,8 @@ class _Call:
             ),
             response=response,
             usage=usage,
+            cost_usd=cost,
+            saved_cost_usd=saved,
             error=error,
             session_id=request.session_id,
             user_id=request.user_id,
@@ -268,6 +277,8 @@ class _Call:
             model=trace.model,
             provider=trace.provider,
             usage=trace.usage,
+            cost_usd=trace.cost_usd,
+            saved_cost_usd=trace.saved_cost_usd,
             finish_reason=generation.finish_reason,
             outcome=trace.status,
             blocked=trace.status == "blocked",

@@ -11,10 +11,13 @@ import functools
 import zoneinfo
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flight_recorder.errors import ConfigurationError
+from flight_recorder.pricing import ModelPrice
+
+_PRICES = TypeAdapter(dict[str, ModelPrice])
 
 
 class Settings(BaseSettings):
@@ -47,10 +50,27 @@ class Settings(BaseSettings):
         None, description="Override of the Gemini endpoint, e.g. a local stand-in."
     )
     GEMINI_TIMEOUT_SECONDS: float = Field(
-        30.0, gt=0, le=540, description="Deadline of one Gemini call, in seconds."
+        30.0,
+        gt=0,
+        le=540,
+        description="Deadline of one Gemini call, retries included, in seconds; "
+        "keep it below the function's own timeout.",
     )
     GEMINI_MAX_ATTEMPTS: int = Field(
         2, ge=1, le=5, description="Attempts per Gemini call, retries included."
+    )
+    GEMINI_RETRY_DELAY_SECONDS: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="First wait before a retry, doubled after each, in seconds; "
+        "a 429's own retry delay takes its place.",
+    )
+    MODEL_PRICES: str = Field(
+        "",
+        description="JSON object of USD prices per 1M tokens by model, e.g. "
+        '{"my-model": {"input": 0.3, "output": 2.5, "cached_input": 0.03}}; '
+        "laid over the built-in Gemini table. Empty: the table as built.",
     )
     MONGODB_URI: SecretStr | None = Field(
         None, description="MongoDB connection string; unset means the embedded store."
@@ -92,6 +112,22 @@ class Settings(BaseSettings):
         ge=256,
         description="Prompt and reply text kept in a trace; longer is truncated.",
     )
+
+    @field_validator("MODEL_PRICES")
+    @classmethod
+    def _valid_prices(cls, value: str) -> str:
+        if value.strip():
+            _PRICES.validate_json(value)
+        return value
+
+    @property
+    def model_prices(self) -> dict[str, ModelPrice]:
+        """MODEL_PRICES read as prices by model name."""
+        return (
+            _PRICES.validate_json(self.MODEL_PRICES)
+            if self.MODEL_PRICES.strip()
+            else {}
+        )
 
     @field_validator("RATE_LIMIT_DAY_TIMEZONE")
     @classmethod

@@ -48,6 +48,9 @@ class Generation(BaseModel):
     response_id: str | None = None
     safety_ratings: list[SafetyRating] = Field(default_factory=list)
     block_reason: str | None = None
+    candidate_count: int | None = Field(
+        None, description="Candidates the provider returned; None when not told."
+    )
 
     @property
     def outcome(self) -> Literal["ok", "blocked", "empty"]:
@@ -55,6 +58,9 @@ class Generation(BaseModel):
         if self.text:
             return "ok"
         if self.block_reason or self.finish_reason in BLOCKING_FINISH_REASONS:
+            return "blocked"
+        # No candidate at all, and no reason given: the answer was withheld.
+        if self.candidate_count == 0:
             return "blocked"
         return "empty"
 
