@@ -48,6 +48,22 @@ def test_cache_entry_is_served_until_it_expires(any_store, moving_clock):
     assert response_cache.lookup(key) is None
 
 
+def test_cache_save_replaces_the_entry_of_the_same_key(any_store):
+    response_cache = cache.ResponseCache(any_store, ttl_seconds=60)
+    key = cache.cache_key("mock", GenerationRequest(model="m", message="q"))
+    first = Generation(text="one", finish_reason="STOP", usage=Usage())
+    second = Generation(text="two", finish_reason="STOP", usage=Usage())
+
+    response_cache.save(key, first, "a" * 32)
+    replaced = response_cache.save(key, second, "b" * 32)
+    hit = response_cache.lookup(key)
+
+    assert replaced is True
+    assert hit is not None
+    assert hit.generation == second
+    assert hit.source_trace_id == "b" * 32
+
+
 def test_cache_key_ignores_field_order_and_sees_every_field():
     base = GenerationRequest(model="m", message="q", system="s", temperature=0.5)
     same = GenerationRequest.model_validate(

@@ -14,11 +14,11 @@ from recorder_testing import FaultyDatabase
 STEPS = {
     "rate counters": {"rate_counters": ("find_one_and_update", "find_one")},
     "cache read": {"cache": ("find_one",)},
-    "cache write": {"cache": ("replace_one",)},
+    "cache write": {"cache": ("insert_one", "replace_one")},
     "trace insert": {"traces": ("insert_one",)},
     "everything": {
         "rate_counters": ("find_one_and_update", "find_one"),
-        "cache": ("find_one", "replace_one"),
+        "cache": ("find_one", "insert_one", "replace_one"),
         "traces": ("insert_one", "find_one", "find"),
     },
 }

@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from typing import Any
 
+import pymongo.errors
 from pydantic import BaseModel
 
 from flight_recorder import clock
@@ -82,10 +84,17 @@ class ResponseCache:
             "expires_at": now + self._ttl,
         }
         try:
-            self._store.run(
-                lambda db: db[CACHE].replace_one({"_id": key}, entry, upsert=True)
-            )
+            self._write(key, entry)
         except StoreUnavailable:
             log.warning("cache write skipped: store unavailable")
             return False
         return True
+
+    def _write(self, key: str, entry: dict[str, Any]) -> None:
+        # An insert, not an upsert: mongomock runs an upsert as a scan of the
+        # whole collection. A key already there (an expired entry, a
+        # bypass_cache call or a racing save) is then replaced.
+        try:
+            self._store.run(lambda db: db[CACHE].insert_one({"_id": key} | entry))
+        except pymongo.errors.DuplicateKeyError:
+            self._store.run(lambda db: db[CACHE].replace_one({"_id": key}, entry))
