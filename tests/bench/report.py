@@ -199,9 +199,7 @@ def _scaling(sizes: dict[str, Any]) -> str:
                 [
                     f"{int(size):,}",
                     store,
-                    entry["traces_first_page"],
-                    entry["traces_filtered_page"],
-                    entry["metrics_24h"],
+                    *(_query_cell(entry, query) for query in SCALING_QUERIES),
                     entry["peak_rss_mb"],
                     entry["seed_seconds"],
                 ]
@@ -216,6 +214,21 @@ def _scaling(sizes: dict[str, Any]) -> str:
         "fill s",
     ]
     return _table(head, rows)
+
+
+SCALING_QUERIES = ("traces_first_page", "traces_filtered_page", "metrics_24h")
+
+
+def _query_cell(entry: dict[str, Any], query: str) -> str:
+    problem = entry["problems"].get(query)
+    if entry[query] is None:
+        return NA if problem is None else str(problem)
+    runs = entry["samples"][query]
+    return (
+        f"{_cell(entry[query])} ({runs} run{'s' if runs > 1 else ''})"
+        if problem
+        else _cell(entry[query])
+    )
 
 
 def _targets(found: list[dict[str, Any]]) -> str:

@@ -90,12 +90,18 @@ def main() -> None:
         results.setdefault("seconds", {})[section] = round(
             time.perf_counter() - began, 1
         )
+        # Written after every section, so a failure later keeps what was measured.
+        _write(args.output, results)
 
     results["targets"] = report.verdicts(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    _write(args.output, results)
     print(report.tables(results))
     print(f"\nwritten to {args.output}")
+
+
+def _write(path: Path, results: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
 
 
 def machine() -> dict[str, Any]:
