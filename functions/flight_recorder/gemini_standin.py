@@ -449,7 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(error(404, "NOT_FOUND", f"no route for GET {self.path}"))
             return
         with self.state.lock:
-            seen = [vars(each) for each in self.state.received]
+            seen = [_without_key(each) for each in self.state.received]
         self._send(json_answer({"received": seen}))
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -524,6 +524,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(answer.body)
         except (BrokenPipeError, ConnectionResetError):
             log.debug("stand-in: the client left before the answer")
+
+
+def _without_key(received: Received) -> dict[str, Any]:
+    """A received request to show over HTTP, its key header masked."""
+    shown = dict(vars(received))
+    if "x-goog-api-key" in received.headers:
+        shown["headers"] = received.headers | {"x-goog-api-key": "[redacted]"}
+    return shown
 
 
 def main() -> None:

@@ -81,6 +81,8 @@ def test_gemini_standin_scripts_by_name_over_http(server):
     assert "You said: ping" in json.dumps(third[1])
     received = call(server, "/_standin/received", method="GET")[1]["received"]
     assert [each["model"] for each in received] == ["gemini-2.5-flash"] * 3
+    assert received[0]["headers"]["x-goog-api-key"] == "[redacted]"
+    assert TEST_KEY not in json.dumps(received)
 
 
 def test_gemini_standin_refuses_unknown_names(server):

@@ -18,6 +18,7 @@ recorder's `ProviderError`s in `translate`, and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import math
@@ -35,6 +36,7 @@ from google.genai import types
 
 from flight_recorder import clock, settings
 from flight_recorder.errors import (
+    ConfigurationError,
     ProviderAuthError,
     ProviderBadResponse,
     ProviderError,
@@ -75,6 +77,7 @@ _NO_TOOL_CALLS = types.AutomaticFunctionCallingConfig(disable=True)
 
 _RPC = "type.googleapis.com/google.rpc."
 _MESSAGE_CHARS = 300
+_MIN_SECRET_CHARS = 8
 _KEY_SHAPES = re.compile(r"AIza[0-9A-Za-z_-]{35}|(?<=key=)[^&\s\"']+")
 
 
@@ -101,7 +104,9 @@ class GeminiProvider:
     @classmethod
     def from_settings(cls, config: settings.Settings) -> GeminiProvider:
         if config.GOOGLE_API_KEY is None:
-            raise ValueError("GOOGLE_API_KEY is required for Gemini")
+            raise ConfigurationError(
+                "invalid settings: GOOGLE_API_KEY: required when USE_MOCK_LLM is false"
+            )
         api_key = config.GOOGLE_API_KEY.get_secret_value()
         options = types.HttpOptions(
             api_version=config.GEMINI_API_VERSION,
@@ -122,28 +127,25 @@ class GeminiProvider:
 
     def generate(self, request: GenerationRequest) -> Generation:
         deadline = time.monotonic() + self._timeout
-        attempt = 1
-        while True:
+        for attempt in itertools.count(1):
             try:
-                response = self._call(request, deadline - time.monotonic())
+                return read_response(self._call(request, deadline - time.monotonic()))
             except FOREIGN_ERRORS as exc:
                 error = translate(exc, secrets=(self._api_key,))
-                wait = self._wait_before_retry(error, attempt, deadline)
-                if wait is None:
-                    raise error from None
-                log.warning(
-                    "gemini attempt %d of %d failed (%s, provider status %s); "
-                    "retrying in %.2fs",
-                    attempt,
-                    self._max_attempts,
-                    error.code,
-                    error.provider_status,
-                    wait,
-                )
-                time.sleep(wait)
-                attempt += 1
-                continue
-            return read_response(response)
+            wait = self._wait_before_retry(error, attempt, deadline)
+            if wait is None:
+                raise error
+            log.warning(
+                "gemini attempt %d of %d failed (%s, provider status %s); "
+                "retrying in %.2fs",
+                attempt,
+                self._max_attempts,
+                error.code,
+                error.provider_status,
+                wait,
+            )
+            time.sleep(wait)
+        raise AssertionError("unreachable: the attempts above end in a return or raise")
 
     def _call(
         self, request: GenerationRequest, seconds_left: float
@@ -299,7 +301,10 @@ def _from_api_error(
 ) -> ProviderError:
     status = error.code
     envelope = _envelope(error)
-    said = clean(envelope.get("message"), secrets) if envelope else _body_kind(error)
+    if envelope:
+        said = clean(envelope.get("message") or envelope.get("status"), secrets)
+    else:
+        said = _body_kind(error)
     kw: dict[str, Any] = {"provider_status": status, "provider_message": said}
     details = envelope.get("details") if envelope else None
     details = details if isinstance(details, list) else []
@@ -310,7 +315,7 @@ def _from_api_error(
         return _rate_limited(details, kw)
     if status in (400, 404, 413) and envelope.get("status") != "FAILED_PRECONDITION":
         return ProviderInvalidArgument(
-            f"the provider rejected the request: {said}", **kw
+            f"the provider rejected the request: {said or 'no reason given'}", **kw
         )
     if status in (408, 504):
         return ProviderTimeout("the provider did not answer in time", **kw)
@@ -399,7 +404,8 @@ def clean(message: Any, secrets: tuple[str, ...] = ()) -> str | None:
         return None
     text = " ".join(str(message).split())
     for secret in secrets:
-        if secret:
+        # A very short "key" (a test value) would redact ordinary words.
+        if len(secret) >= _MIN_SECRET_CHARS:
             text = text.replace(secret, "[redacted]")
     text = _KEY_SHAPES.sub("[redacted]", text)
     if len(text) > _MESSAGE_CHARS:
