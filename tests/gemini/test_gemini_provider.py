@@ -117,7 +117,8 @@ MAPPING = [
     (httpx2.ReadTimeout("timed out"), errors.ProviderTimeout, 504, None),
     (httpx2.ConnectTimeout("timed out"), errors.ProviderTimeout, 504, None),
     (httpx2.ConnectError("refused"), errors.ProviderUnavailable, 503, None),
-    (httpx2.RemoteProtocolError("closed"), errors.ProviderUnavailable, 503, None),
+    (httpx2.RemoteProtocolError("closed"), errors.ProviderBadResponse, 502, None),
+    (httpx2.ReadError("reset"), errors.ProviderBadResponse, 502, None),
     (
         json.JSONDecodeError("Expecting value", "<html>", 0),
         errors.ProviderBadResponse,
@@ -200,6 +201,7 @@ def test_gemini_translate_cuts_long_provider_messages():
         (errors.ProviderBadResponse("x", provider_status=200), False),
         (errors.ProviderTimeout("x"), False),
         (errors.ProviderUnavailable("x"), True),
+        (errors.ProviderBadResponse("x"), False),
     ],
 )
 def test_gemini_retries_only_what_may_pass_next_time(error, retryable):

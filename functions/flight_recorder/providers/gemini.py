@@ -180,8 +180,8 @@ def is_retryable(error: ProviderError) -> bool:
     if isinstance(error, ProviderQuotaExhausted):
         return False
     if error.provider_status is None:
-        # No answer: a refused connection may pass next time; a timeout has
-        # spent the deadline.
+        # No answer: a connection never made may succeed next time; a timeout
+        # has spent the deadline, and a broken exchange may have been billed.
         return isinstance(error, ProviderUnavailable)
     return error.provider_status in RETRYABLE_STATUSES
 
@@ -284,9 +284,15 @@ def translate(error: Exception, *, secrets: tuple[str, ...] = ()) -> ProviderErr
         return _from_api_error(error, secrets)
     if isinstance(error, httpx2.TimeoutException):
         return ProviderTimeout("the provider did not answer in time")
-    if isinstance(error, httpx2.TransportError):
+    if isinstance(error, httpx2.ConnectError):
         return ProviderUnavailable(
-            "could not reach the provider",
+            "could not reach the provider", provider_message="connection failed"
+        )
+    if isinstance(error, httpx2.TransportError):
+        # The request may have reached the model, so it is not retried: a
+        # second attempt could be billed twice.
+        return ProviderBadResponse(
+            "the connection to the provider broke",
             provider_message=clean(type(error).__name__, secrets),
         )
     return ProviderBadResponse(
