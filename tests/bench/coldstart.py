@@ -5,6 +5,10 @@ settings in its environment. The import itself is timed inside the process
 (`import_ms`); `process_ms` adds interpreter start and exit. Variants take
 turns run after run, so a burst of load elsewhere on the machine spreads over
 all of them. One untimed round first fills the bytecode caches.
+
+Importing is not all of a cold start: `first_answer` times a served function
+from the launch of functions-framework to its first chat answer, which adds
+gunicorn's start, opening the store and building the provider.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import corpus
+import servers
 import stats
 from servers import FUNCTIONS, clean_environment
 
@@ -103,3 +110,31 @@ def _run(variant: Variant, scratch: str) -> tuple[float, float]:
     )
     process_ms = (time.perf_counter() - started) * 1000
     return float(finished.stdout.strip().splitlines()[-1]), process_ms
+
+
+def first_answer(runs: int, logs: Path) -> dict[str, dict[str, float | int]]:
+    """Median milliseconds from launching each server to its first chat answer."""
+    specs = {
+        "bare": servers.bare_spec(),
+        "memory": servers.recorder_spec("memory"),
+        "embedded": servers.recorder_spec("embedded"),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in specs}
+    for number in range(runs):
+        for name, spec in specs.items():
+            settings = dict(spec)
+            source = Path(settings.pop("source"))
+            began = time.perf_counter()
+            server = servers.start(f"cold-{name}", source, logs, **settings)
+            connection = server.connect()
+            body = {"message": corpus.unique_prompt(number, "cold")}
+            status = connection.send("POST", "/chat", body).status
+            elapsed = (time.perf_counter() - began) * 1000
+            connection.close()
+            servers.stop(server)
+            if status == 200:
+                samples[name].append(elapsed)
+    return {
+        name: {"runs": len(values), "median_ms": round(stats.median(values) or 0, 1)}
+        for name, values in samples.items()
+    }

@@ -121,7 +121,10 @@ def machine() -> dict[str, Any]:
 
 
 def _cold_start(profile: Profile, logs: Path, run: str) -> Any:
-    return coldstart.measure(profile.cold_runs)
+    return {
+        "imports": coldstart.measure(profile.cold_runs),
+        "first_answer": coldstart.first_answer(profile.cold_runs, logs),
+    }
 
 
 def _served() -> dict[str, dict[str, str]]:

@@ -28,6 +28,7 @@ BARE = BENCH / "bare.py"
 RECORDED = BENCH / "recorded.py"
 THREADS = 8
 START_TIMEOUT_SECONDS = 60.0
+POLL_SECONDS = 0.01
 
 # Settings the recorder reads; any the caller's shell exports are dropped.
 SETTINGS_PREFIXES = (
@@ -160,5 +161,5 @@ def _wait_ready(server: Server) -> None:
             connection.close()
             if status == 200:
                 return
-        time.sleep(0.05)
+        time.sleep(POLL_SECONDS)
     raise RuntimeError(f"{server.name} did not answer in {START_TIMEOUT_SECONDS} s")
