@@ -13,7 +13,9 @@ import flask
 from pydantic import ValidationError
 
 from flight_recorder import __version__, logs, recorder, settings, store
+from flight_recorder import export as exports
 from flight_recorder import metrics as metric_log
+from flight_recorder import replay as replays
 from flight_recorder import traces as trace_log
 from flight_recorder.errors import InvalidRequest, NotFound, PayloadTooLarge
 from flight_recorder.models import ChatRequest
@@ -54,6 +56,10 @@ def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
         user_agent=request.headers.get("User-Agent"),
         key_fingerprint=exchange.key_fingerprint,
     )
+    if body.playback:
+        played = recorder.get().playback(body, context)
+        exchange.fields.update(playback=played.source_trace_id, model=played.model)
+        return json_response(played, 200, {"X-Playback-Source": played.source_trace_id})
     try:
         result = recorder.get().chat(body, context)
     except Exception as exc:
@@ -154,3 +160,57 @@ def metrics(request: flask.Request, exchange: Exchange) -> flask.Response:
     report = metric_log.compute(store.get(), window)
     exchange.fields.update(requests=report.requests, buckets=len(report.buckets))
     return json_response(report)
+
+
+@endpoint("replay", methods=("POST", "GET"))
+def replay(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """Replay a trace or a batch of traces (POST); list a trace's replays (GET)."""
+    replayer = replays.Replayer(recorder.get(), store.get())
+    if request.method == "GET":
+        trace_id = query_params(request, {"trace_id"}).get("trace_id")
+        if trace_id is None:
+            raise InvalidRequest("give ?trace_id= to list the replays of a trace")
+        trace_log.check_trace_id(trace_id)
+        return json_response(replays.ReplayList(replays=replayer.replays_of(trace_id)))
+
+    body: replays.ReplayRequest = read_json(request, replays.ReplayRequest)
+    if (body.trace_id is None) == (body.filter is None):
+        raise InvalidRequest("give either trace_id or filter, not both")
+    if body.trace_id is not None:
+        exchange.fields["trace_id"] = body.trace_id
+        comparison = replayer.replay(
+            body.trace_id, body.overrides, exchange.key_fingerprint
+        )
+        return json_response(comparison)
+
+    assert body.filter is not None
+    batch = replayer.replay_batch(
+        body.filter,
+        body.overrides,
+        limit=body.limit,
+        cursor=body.cursor,
+        key_fingerprint=exchange.key_fingerprint,
+    )
+    exchange.fields["replayed"] = len(batch.replays)
+    return json_response(batch)
+
+
+@endpoint("export", methods=("GET",))
+def export(request: flask.Request, exchange: Exchange) -> flask.Response:
+    """Stream the traces matching a filter as JSON Lines or OTLP JSON."""
+    params = query_params(request, set(exports.ExportQuery.model_fields))
+    try:
+        query = exports.ExportQuery.model_validate(params)
+    except ValidationError as exc:
+        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
+
+    found = recorder.get().traces.iterate(query.filter())
+    lines = exports.otlp(found) if query.format == "otlp" else exports.jsonl(found)
+    exchange.fields["format"] = query.format
+    response = flask.Response(
+        flask.stream_with_context(lines), mimetype="application/x-ndjson"
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="traces.{query.format}.jsonl"'
+    )
+    return response

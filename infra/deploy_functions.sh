@@ -26,6 +26,8 @@ FUNCTIONS=(
   "trace-detail:trace_detail"
   "health:health"
   "metrics:metrics"
+  "replay:replay"
+  "export:export"
 )
 
 # Sizing for this workload: each request spends most of its time waiting on
@@ -56,7 +58,7 @@ MONGODB_MAX_POOL_SIZE="${MONGODB_MAX_POOL_SIZE:-$THREADS}"
 # 3000 on M20 and M30. The primary takes every pooled connection, plus two
 # monitoring connections from each client, so at full scale it holds
 #   functions x max instances x (pool size + 2)
-# which must stay under the limit: 5 x 5 x (8 + 2) = 250 with the defaults.
+# which must stay under the limit: 7 x 5 x (8 + 2) = 350 with the defaults.
 ATLAS_CONNECTION_LIMIT="${ATLAS_CONNECTION_LIMIT:-500}"
 MONITORING_CONNECTIONS=2
 

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from flight_recorder import devserver
 from recorder_testing import REPO
 
 
@@ -84,7 +85,7 @@ def stop(process):
 
 
 def test_devserver_serves_each_function_and_keeps_traces_across_restarts(tmp_path):
-    port = free_port_block(6)
+    port = free_port_block(len(devserver.FUNCTIONS) + 1)
     data_dir = tmp_path / "store"
     base = f"http://127.0.0.1:{port}"
 

@@ -37,6 +37,8 @@ FUNCTIONS = {
     "trace-detail": "trace_detail",
     "health": "health",
     "metrics": "metrics",
+    "replay": "replay",
+    "export": "export",
 }
 SOURCE = Path(__file__).resolve().parent.parent / "main.py"
 DASHBOARD = SOURCE.parent.parent / "dashboard" / "app.py"

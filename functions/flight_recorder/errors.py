@@ -6,6 +6,7 @@
     │   ├── InvalidJSON                 400 invalid_json
     │   ├── InvalidRequest              400 invalid_request
     │   ├── InvalidTraceId              400 invalid_trace_id
+    │   ├── Unauthorized                401 unauthorized
     │   ├── NotFound                    404 not_found
     │   ├── MethodNotAllowed            405 method_not_allowed
     │   ├── PayloadTooLarge             413 payload_too_large
@@ -66,6 +67,14 @@ class InvalidRequest(RequestError):
 
 class InvalidTraceId(RequestError):
     code = "invalid_trace_id"
+
+
+class Unauthorized(RequestError):
+    status = 401
+    code = "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="flight-recorder"'}
 
 
 class NotFound(RequestError):

@@ -47,8 +47,10 @@ WholeNumber = Annotated[int, BeforeValidator(_integral_float)]
 
 def _iso_instant(value: object) -> object:
     """Only ISO 8601 text: pydantic alone would also read "0.5" as a Unix time."""
-    if not isinstance(value, str):
+    if isinstance(value, dt.datetime):
         return value
+    if not isinstance(value, str):
+        raise ValueError("use an ISO 8601 instant, such as 2026-12-03T09:30:00Z")
     try:
         instant = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -82,6 +84,11 @@ class ChatRequest(BaseModel):
         default_factory=dict, max_length=32
     )
     bypass_cache: bool = False
+    playback: bool = Field(
+        False,
+        description="Answer with the recorded reply of an earlier identical "
+        "request, without calling the provider; 404 when none was recorded.",
+    )
 
 
 class RecordedText(BaseModel):
@@ -150,6 +157,9 @@ class Trace(BaseModel):
     metadata: dict[str, MetadataValue] = Field(default_factory=dict)
     user_agent: str | None = None
     api_key_fingerprint: str | None = None
+    replay_of: str | None = Field(
+        None, description="The trace this call replayed, if it is a replay."
+    )
 
     def to_document(self) -> dict:
         document = self.model_dump(exclude={"id"})

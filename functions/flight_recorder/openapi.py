@@ -16,9 +16,17 @@ from typing import Any
 from pydantic import BaseModel
 
 from flight_recorder import __version__
+from flight_recorder.export import ExportQuery
 from flight_recorder.metrics import Metrics, MetricsQuery
 from flight_recorder.models import ChatRequest, Trace
-from flight_recorder.recorder import ChatReply
+from flight_recorder.recorder import ChatReply, Playback
+from flight_recorder.replay import (
+    REPLAY_BATCH_MAX,
+    BatchResult,
+    Comparison,
+    ReplayList,
+    ReplayRequest,
+)
 from flight_recorder.traces import PAGE_MAX, TracePage, TraceQuery
 
 REF = "#/components/schemas/{model}"
@@ -38,6 +46,11 @@ def _components() -> dict[str, Any]:
         (Trace, "serialization"),
         (TracePage, "serialization"),
         (Metrics, "serialization"),
+        (Playback, "serialization"),
+        (ReplayRequest, "validation"),
+        (Comparison, "serialization"),
+        (BatchResult, "serialization"),
+        (ReplayList, "serialization"),
     ):
         schema = _schema(model, mode)
         schemas.update(schema.pop("$defs", {}))
@@ -178,13 +191,21 @@ def _json_body(schema: str) -> dict[str, Any]:
 
 
 def _chat() -> dict[str, Any]:
+    # Absent from a playback answer, which records nothing.
     reply_headers = {
-        "X-Trace-Id": {"required": True, "schema": {"type": "string"}},
-        "X-Cache": {"required": True, "schema": {"enum": ["HIT", "MISS", "BYPASS"]}},
+        "X-Trace-Id": {"schema": {"type": "string"}},
+        "X-Cache": {"schema": {"enum": ["HIT", "MISS", "BYPASS"]}},
+        "X-Playback-Source": {"schema": {"type": "string"}},
         **RATE_HEADERS,
     }
+    reply = _ok("The reply (maybe empty or blocked: see outcome).", "ChatReply")
+    played = {"$ref": "#/components/schemas/Playback"}
+    reply["content"]["application/json"]["schema"] = {
+        "oneOf": [reply["content"]["application/json"]["schema"], played]
+    }
     responses = {
-        "200": _ok("The reply (maybe empty or blocked: see outcome).", "ChatReply"),
+        "200": reply,
+        "404": _error("Playback: no reply was recorded for this request."),
         "400": _error("Malformed JSON, a bad field, or refused by the provider."),
         "413": _error("The body or the message is too large."),
         "415": _error("The body is not application/json."),
@@ -234,6 +255,66 @@ def _detail(operation: str, where: str) -> dict[str, Any]:
     }
 
 
+def _replay() -> dict[str, Any]:
+    replayed = _ok("One replay, or a batch of them.", "Comparison")
+    replayed["content"]["application/json"]["schema"] = {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Comparison"},
+            {"$ref": "#/components/schemas/BatchResult"},
+        ]
+    }
+    errors = {
+        "400": _error("A bad field, or a trace that cannot be replayed exactly."),
+        "404": _error("No trace has this id."),
+        **COMMON_ERRORS,
+    }
+    return {
+        "post": {
+            "operationId": "replay",
+            "summary": "Replay one trace (trace_id) or a batch of at most "
+            f"{REPLAY_BATCH_MAX} matching a filter; follow next_cursor.",
+            "requestBody": _json_body("ReplayRequest"),
+            "responses": {
+                "200": replayed,
+                **errors,
+                "413": _error("The body is too large."),
+                "415": _error("The body is not application/json."),
+                "429": _error("Over a rate limit.", RETRY_AFTER | RATE_HEADERS),
+            },
+        },
+        "get": {
+            "operationId": "replaysOf",
+            "summary": "The replays of a trace, newest first.",
+            "parameters": [
+                {
+                    "name": "trace_id",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                }
+            ],
+            "responses": {"200": _ok("The replays.", "ReplayList"), **errors},
+        },
+    }
+
+
+def _export() -> dict[str, Any]:
+    return {
+        "operationId": "export",
+        "summary": "Stream matching traces as JSON Lines, or as OTLP JSON spans.",
+        "parameters": _query_parameters(ExportQuery),
+        "responses": {
+            "200": {
+                "description": "One trace (jsonl) or one OTLP export request "
+                "(otlp) per line.",
+                "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            },
+            "400": _error("A query parameter is unknown, repeated or invalid."),
+            **COMMON_ERRORS,
+        },
+    }
+
+
 def _health() -> dict[str, Any]:
     return {
         "operationId": "health",
@@ -255,6 +336,8 @@ def _paths() -> dict[str, Any]:
         "/trace-detail/{trace_id}": {"get": _detail("traceDetail", "path")},
         "/trace-detail": {"get": _detail("traceDetailByQuery", "query")},
         "/metrics": {"get": _listing("metrics", metrics, MetricsQuery, "Metrics")},
+        "/replay": _replay(),
+        "/export": {"get": _export()},
         "/health": {"get": _health()},
     }
 

@@ -23,7 +23,12 @@ from typing import NoReturn
 from pydantic import BaseModel
 
 from flight_recorder import cache, clock, pricing, providers, settings, store, traces
-from flight_recorder.errors import ProviderError, RecorderError, StoreUnavailable
+from flight_recorder.errors import (
+    NotFound,
+    ProviderError,
+    RecorderError,
+    StoreUnavailable,
+)
 from flight_recorder.models import (
     ChatRequest,
     RecordedError,
@@ -61,6 +66,18 @@ class ChatReply(BaseModel):
     block_reason: str | None = None
 
 
+class Playback(BaseModel):
+    """A recorded reply played back; the same recording gives the same bytes."""
+
+    playback: bool = True
+    reply: str
+    source_trace_id: str
+    model: str
+    provider: str
+    usage: Usage
+    finish_reason: str | None
+
+
 class ChatResult(BaseModel):
     reply: ChatReply
     headers: dict[str, str]
@@ -70,6 +87,8 @@ class CallContext(BaseModel):
     """Facts about the caller that go in the trace."""
 
     user_agent: str | None = None
+    key_fingerprint: str | None = None
+    replay_of: str | None = None
 
 
 def record_text(text: str, limit: int) -> RecordedText:
@@ -94,6 +113,7 @@ class Recorder:
     ) -> None:
         self.config = config
         self.provider = provider
+        self.backing = backing
         self.prices = pricing.PriceTable(config.model_prices)
         self.traces = traces.TraceStore(backing)
         self.cache = cache.ResponseCache(backing, config.CACHE_TTL_SECONDS)
@@ -105,9 +125,10 @@ class Recorder:
             fail_open=config.STORE_FAILURE_POLICY == "open",
         )
 
-    def chat(self, request: ChatRequest, context: CallContext) -> ChatResult:
-        started = clock.monotonic_ms()
-        call = _Call(self, request, context, started)
+    def provider_request(
+        self, request: ChatRequest, context: CallContext
+    ) -> tuple[GenerationRequest, str]:
+        """What goes to the provider, and its cache key."""
         generation_request = GenerationRequest(
             model=request.model or self.config.GEMINI_MODEL_NAME,
             message=request.message,
@@ -115,7 +136,42 @@ class Recorder:
             temperature=request.temperature,
             max_output_tokens=request.max_output_tokens,
         )
-        key = cache.cache_key(self.provider.name, generation_request)
+        # Scoped by caller: one key's answers are never served to another key.
+        key = cache.cache_key(
+            self.provider.name, generation_request, scope=context.key_fingerprint or ""
+        )
+        return generation_request, key
+
+    def playback(self, request: ChatRequest, context: CallContext) -> Playback:
+        """The reply first recorded for this exact request; no provider call.
+
+        The earliest complete answer from the provider is chosen, so the same
+        recording always plays back the same bytes.
+        """
+        _, key = self.provider_request(request, context)
+        recorded = {"cache_key": key, "status": "ok", "cached": False}
+        document = self.backing.run(
+            lambda db: db[store.TRACES].find_one(
+                recorded, sort=[("created_at", 1), ("_id", 1)]
+            )
+        )
+        if document is None:
+            raise NotFound("no recorded reply for this request")
+        trace = Trace.from_document(document)
+        reply = trace.response.reply.text if trace.response else ""
+        return Playback(
+            reply=reply,
+            source_trace_id=trace.id,
+            model=trace.model,
+            provider=trace.provider,
+            usage=trace.usage,
+            finish_reason=trace.response.finish_reason if trace.response else None,
+        )
+
+    def chat(self, request: ChatRequest, context: CallContext) -> ChatResult:
+        started = clock.monotonic_ms()
+        call = _Call(self, request, context, started)
+        generation_request, key = self.provider_request(request, context)
         call.cache_key = key
         call.model = generation_request.model
 
@@ -250,12 +306,15 @@ class _Call:
             tags=request.tags,
             metadata=request.metadata,
             user_agent=self.context.user_agent,
+            api_key_fingerprint=self.context.key_fingerprint,
+            replay_of=self.context.replay_of,
         )
 
     def _store(self, trace: Trace) -> None:
         try:
             self.recorder.traces.insert(trace)
         except StoreUnavailable:
+            self.recorder.backing.note("unstored_traces")
             log.error(
                 "trace not stored",
                 extra={"unstored_trace": True, "trace": trace.model_dump(mode="json")},

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flight_recorder.access import parse_keys, parse_origins
 from flight_recorder.errors import ConfigurationError
 from flight_recorder.pricing import ModelPrice
 
@@ -87,6 +88,15 @@ class Settings(BaseSettings):
     EMBEDDED_STORE_PATH: str = Field(
         ".data/store", min_length=1, description="Folder of the embedded store."
     )
+    API_KEYS: SecretStr | None = Field(
+        None,
+        description="Comma-separated keys accepted by every function but health; "
+        "unset means open access, refused when API_ENV is production.",
+    )
+    CORS_ALLOWED_ORIGINS: str = Field(
+        "",
+        description="Comma-separated browser origins allowed to call, or *.",
+    )
     MAX_RPM: int = Field(60, ge=1, description="Provider calls allowed per minute.")
     MAX_RPD: int = Field(1000, ge=1, description="Provider calls allowed per day.")
     RATE_LIMIT_DAY_TIMEZONE: str = Field(
@@ -149,6 +159,15 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def api_keys(self) -> tuple[str, ...]:
+        raw = self.API_KEYS.get_secret_value() if self.API_KEYS else ""
+        return parse_keys(raw)
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return parse_origins(self.CORS_ALLOWED_ORIGINS)
+
+    @property
     def provider_name(self) -> str:
         return "mock" if self.USE_MOCK_LLM else "gemini"
 
@@ -168,6 +187,10 @@ def load() -> Settings:
         )
         raise ConfigurationError(f"invalid settings: {problems}") from None
 
+    if settings.API_ENV == "production" and not settings.api_keys:
+        raise ConfigurationError(
+            "invalid settings: API_KEYS: required when API_ENV is production"
+        )
     if not settings.USE_MOCK_LLM and settings.GOOGLE_API_KEY is None:
         raise ConfigurationError(
             "invalid settings: GOOGLE_API_KEY: required when USE_MOCK_LLM is false"

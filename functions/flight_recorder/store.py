@@ -33,6 +33,7 @@ T = TypeVar("T")
 TRACES = "traces"
 CACHE = "cache"
 COUNTERS = "rate_counters"
+REPLAYS = "replays"
 # Collections whose documents carry an `expires_at` after which they are void.
 EXPIRING = (CACHE, COUNTERS)
 
@@ -145,6 +146,13 @@ def _create_list_indexes(db: Database) -> None:
         traces.create_index(
             [(field, pymongo.ASCENDING), *newest], name=f"{field}_newest"
         )
+    traces.create_index(
+        [("cache_key", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)],
+        name="recordings",
+    )
+    db[REPLAYS].create_index(
+        [("original_trace_id", pymongo.ASCENDING), *newest], name="of_trace"
+    )
 
 
 _override: Store | None = None

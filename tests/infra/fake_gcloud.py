@@ -24,8 +24,24 @@ INFRA = REPO / "infra"
 
 PROJECT = "demo-project"
 REGION = "europe-west1"
-FUNCTION_NAMES = ("chat", "traces", "trace-detail", "health", "metrics")
-ENTRY_POINTS = ("chat", "traces", "trace_detail", "health", "metrics")
+FUNCTION_NAMES = (
+    "chat",
+    "traces",
+    "trace-detail",
+    "health",
+    "metrics",
+    "replay",
+    "export",
+)
+ENTRY_POINTS = (
+    "chat",
+    "traces",
+    "trace_detail",
+    "health",
+    "metrics",
+    "replay",
+    "export",
+)
 # The flags that name the project and region, as every script accepts them.
 TARGET = (f"--project={PROJECT}", f"--region={REGION}")
 

@@ -168,6 +168,8 @@ def test_deploy_functions_writes_the_urls_for_the_dashboard(cloud: Cloud) -> Non
         "FLIGHT_RECORDER_TRACE_DETAIL_URL=https://trace-detail-a1b2c3-ew.a.run.app",
         "FLIGHT_RECORDER_HEALTH_URL=https://health-a1b2c3-ew.a.run.app",
         "FLIGHT_RECORDER_METRICS_URL=https://metrics-a1b2c3-ew.a.run.app",
+        "FLIGHT_RECORDER_REPLAY_URL=https://replay-a1b2c3-ew.a.run.app",
+        "FLIGHT_RECORDER_EXPORT_URL=https://export-a1b2c3-ew.a.run.app",
     ]
     assert result.stdout == urls
     lookups = result.calls_to("functions", "describe")
@@ -290,7 +292,7 @@ def test_deploy_functions_refuses_more_connections_than_atlas_allows(
     result = cloud.run(SCRIPT, *TARGET, env={"FUNCTIONS_MAX_INSTANCES": "20"})
 
     assert result.returncode != 0
-    assert "1000 connections" in result.stderr
+    assert "1400 connections" in result.stderr
     assert "Atlas limit of 500" in result.stderr
     assert not result.changes()
 
