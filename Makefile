@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck unit fuzz openapi shellcheck \
+.PHONY: help install run run-gemini test lint typecheck unit fuzz openapi shellcheck \
 	deploy deploy-dashboard destroy clean
 
 # Show the targets and what they do.
@@ -30,6 +30,10 @@ $(STAMP): requirements.txt functions/requirements.txt
 # Start every function (mock provider, embedded store in .data/) and print the URLs.
 run: install
 	$(BIN)/python -m flight_recorder.devserver
+
+# The same in Gemini mode, against a local stand-in of the Gemini API (no key).
+run-gemini: install
+	GEMINI_STANDIN=1 $(BIN)/python -m flight_recorder.devserver
 
 # ---------------------------------------------------------------- checks
 

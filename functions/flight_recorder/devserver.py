@@ -135,6 +135,20 @@ def start_dashboard(port: int, base_url: str, api_key: str | None) -> subprocess
     return subprocess.Popen(command, env=environment)
 
 
+def start_gemini_standin(host: str) -> Any:
+    """Start the Gemini API stand-in and point this process's settings at it."""
+    from flight_recorder.gemini_standin import GeminiStandIn
+
+    port = int(os.environ.get("GEMINI_STANDIN_PORT", "8090"))
+    standin = GeminiStandIn(host, port).start()
+    os.environ["USE_MOCK_LLM"] = "false"
+    os.environ["GEMINI_BASE_URL"] = standin.url
+    # The stand-in takes any key; a real one is never needed or sent anywhere.
+    os.environ.setdefault("GOOGLE_API_KEY", "gemini-standin-key")
+    settings.get.cache_clear()
+    return standin
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("LOCAL_HOST", "127.0.0.1"))
@@ -147,7 +161,14 @@ def main() -> None:
     parser.add_argument("--dashboard-port", type=int, default=8501)
     parser.add_argument("--no-dashboard", action="store_true")
     parser.add_argument("--open", action="store_true", help="require no API key")
+    parser.add_argument(
+        "--gemini-standin",
+        action="store_true",
+        default=os.environ.get("GEMINI_STANDIN") == "1",
+        help="Gemini mode against a local stand-in of the API (no key needed)",
+    )
     args = parser.parse_args()
+    standin = start_gemini_standin(args.host) if args.gemini_standin else None
 
     config = settings.get()
     api_key = None
@@ -170,6 +191,8 @@ def main() -> None:
     if not args.no_dashboard and DASHBOARD.exists():
         dashboard = start_dashboard(args.dashboard_port, base_url, api_key)
         lines.append(f"  {'dashboard':<16} http://{args.host}:{args.dashboard_port}/")
+    if standin is not None:
+        lines.append(f"  {'gemini stand-in':<16} {standin.url}/")
     if api_key and not config.api_keys:
         lines.append(f"  API key          {api_key}  (kept in .data/api-key)")
     elif not api_key:
@@ -184,6 +207,8 @@ def main() -> None:
         dashboard.terminate()
     for server in servers.values():
         server.shutdown()
+    if standin is not None:
+        standin.stop()
 
 
 if __name__ == "__main__":

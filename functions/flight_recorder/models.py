@@ -183,6 +183,7 @@ class TraceSummary(BaseModel):
     model: str
     cached: bool
     latency_ms: float
+    cost_usd: float | None = None
     finish_reason: str | None = None
     total_tokens: int | None = None
     session_id: str | None = None
