@@ -114,3 +114,18 @@ def test_overview_reads_the_functions_through_a_base_url(seeded, dashboard):
 
     assert not app.exception, app.exception
     assert metrics_of(app)["Requests"] == "11"
+
+
+def test_overview_reads_its_settings_from_streamlit_secrets(seeded, dashboard):
+    # Requesting `dashboard` clears the settings from the environment.
+    from local_stack import APP
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.secrets["FLIGHT_RECORDER_BASE_URL"] = seeded.base_url
+    app.secrets["FLIGHT_RECORDER_API_KEY"] = "dashboard-test-key"
+
+    app.run()
+
+    assert not app.exception, app.exception
+    assert metrics_of(app)["Requests"] == "11"
