@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions
 
 .DEFAULT_GOAL := help
-.PHONY: help install run run-gemini test lint typecheck unit fuzz openapi shellcheck \
+.PHONY: help install run run-gemini seed e2e test lint typecheck unit fuzz openapi shellcheck \
 	deploy deploy-dashboard destroy clean
 
 # Show the targets and what they do.
@@ -19,7 +19,7 @@ help:
 # Create the virtual environment and install everything (re-run when the requirement files change).
 install: $(STAMP)
 
-$(STAMP): requirements.txt functions/requirements.txt
+$(STAMP): requirements.txt functions/requirements.txt dashboard/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -34,6 +34,14 @@ run: install
 # The same in Gemini mode, against a local stand-in of the Gemini API (no key).
 run-gemini: install
 	GEMINI_STANDIN=1 $(BIN)/python -m flight_recorder.devserver
+
+CHAT_URL ?= http://127.0.0.1:8081/
+
+# Send prompts from a CSV or JSONL file through the local chat function: make seed FILE=../shared/data/prompts.csv N=50.
+seed: install
+	@test -n "$(FILE)" || { echo "usage: make seed FILE=prompts.csv|.jsonl [N=50] [CHAT_URL=$(CHAT_URL)]" >&2; exit 2; }
+	FLIGHT_RECORDER_API_KEY="$${FLIGHT_RECORDER_API_KEY:-$$(cat .data/api-key 2>/dev/null)}" \
+	  $(BIN)/python -m flight_recorder.seed --file "$(FILE)" --chat-url "$(CHAT_URL)" $(if $(N),--n "$(N)")
 
 # ---------------------------------------------------------------- checks
 
@@ -58,6 +66,12 @@ typecheck: install
 # The pytest suite (set MONGODB_TEST_URI to also run the store tests on MongoDB).
 unit: install
 	$(BIN)/pytest
+
+# Browser tests: the local stack and dashboard in headless Chromium (Debian's, installed when missing).
+e2e: install
+	command -v chromium >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
+	E2E_SCREENSHOTS="$(CURDIR)/.data/e2e-screenshots" $(BIN)/pytest tests/e2e -m e2e
 
 # Schemathesis against the functions served over HTTP (EXAMPLES per operation).
 fuzz: install

@@ -9,6 +9,7 @@ Streamlit's secrets (see `console/config.py`). Run it with
 from __future__ import annotations
 
 import streamlit as st
+
 from console import config, fetch
 
 st.set_page_config(page_title="LLM Flight Recorder", page_icon="🛫", layout="wide")

@@ -1,8 +1,8 @@
 """HTTP functions of LLM Flight Recorder (functions-framework entry points).
 
 Each function is deployed separately from this folder with its own entry
-point: `chat`, `traces`, `trace_detail` and `health`. They share nothing but
-the store.
+point: `chat`, `traces`, `trace_detail`, `health`, `metrics`, `replay` and
+`export`. They share nothing but the store.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+
 from console import display, fetch, timerange
 
 BUCKETS = {"Automatic": None, "Minute": "minute", "Hour": "hour", "Day": "day"}

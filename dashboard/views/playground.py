@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+
 from console import api, display, fetch
 
 TRACES_PAGE = "views/traces.py"

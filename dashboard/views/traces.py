@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+
 from console import display, fetch, timerange
 
 STATUSES = ["Any", "ok", "blocked", "empty", "error", "rate_limited"]

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import pytest
+
 from console import display
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from console import display
 from local_stack import messages, metrics_of, nearest_rank, table_with
+
+from console import display
 
 
 def test_overview_shows_the_figures_of_the_known_calls(seeded, dashboard):

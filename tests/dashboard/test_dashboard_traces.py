@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from console import display
 from local_stack import PROMPTS_CSV, messages, table_with
 
+from console import display
 from flight_recorder import seed
 
 
