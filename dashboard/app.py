@@ -32,5 +32,7 @@ with st.sidebar:
             st.caption(f"**{function}**: {where}")
         key = "set" if connection.api_key else f"not set ({config.API_KEY})"
         st.caption(f"**API key**: {key}")
+        token = "sent" if connection.google_auth else f"not sent ({config.GOOGLE_AUTH})"
+        st.caption(f"**Google ID token**: {token}")
 
 pages.run()

@@ -58,6 +58,12 @@ def trace(link: config.Connection, trace_id: str) -> dict[str, Any]:
     return api.Recorder(link).trace(trace_id)
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner="Loading the replays…")
+def replays(link: config.Connection, trace_id: str) -> list[dict[str, Any]]:
+    """A trace's earlier replays; `replays.clear()` after replaying anew."""
+    return api.Recorder(link).replays(trace_id)
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def health(link: config.Connection) -> dict[str, Any]:
     return api.Recorder(link).health()

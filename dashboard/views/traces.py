@@ -1,4 +1,5 @@
-"""Traces: the recorded calls, newest first, filtered, paged, and one in full."""
+"""Traces: the recorded calls, newest first, filtered, paged, and one in full,
+with its replays."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from console import display, fetch, timerange
+from console import api, display, fetch, replay, timerange
 
 STATUSES = ["Any", "ok", "blocked", "empty", "error", "rate_limited"]
 CACHE = {"Any": None, "Hits": "true", "Misses": "false"}
@@ -217,3 +218,43 @@ with right:
 
 with st.expander("Raw JSON"):
     st.json(trace)
+
+st.divider()
+st.subheader("Replay")
+overrides = replay.overrides_form(trace)
+if overrides is not None:
+    # A replay is an action: never cached, and it makes the list stale.
+    try:
+        with st.spinner("Replaying…"):
+            done = fetch.recorder().replay(trace["id"], overrides)
+    except api.DashboardError as failure:
+        fetch.show(failure)
+    else:
+        st.session_state["replay_result"] = done
+        fetch.replays.clear()
+
+latest = st.session_state.get("replay_result")
+if latest is not None and latest["original_trace_id"] == trace["id"]:
+    replay.show(latest)
+
+st.markdown("**Earlier replays of this trace**")
+try:
+    earlier = fetch.replays(fetch.connection(), trace["id"])
+except api.DashboardError as failure:
+    fetch.show(failure)
+    st.stop()
+if not earlier:
+    st.caption("None yet.")
+    st.stop()
+
+st.dataframe(replay.table(earlier), hide_index=True, key="replays_table")
+by_id = {comparison["id"]: comparison for comparison in earlier}
+picked = st.selectbox(
+    "Show a replay",
+    [NO_TRACE, *by_id],
+    format_func=lambda value: replay.label(by_id[value]) if value in by_id else value,
+    key="replays_pick",
+)
+if picked in by_id:
+    with st.container(border=True):
+        replay.show(by_id[picked])

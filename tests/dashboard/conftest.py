@@ -84,7 +84,7 @@ def dashboard(
 
     from console import config
 
-    for name in config.VARIABLES:
+    for name in (*config.VARIABLES, config.CLOUD_RUN_SERVICE):
         environment.delenv(name, raising=False)
 
     def start(target: Stack | dict[str, str] | None) -> AppTest:
