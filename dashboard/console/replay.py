@@ -90,7 +90,7 @@ def show(comparison: dict[str, Any]) -> None:
     facts = st.columns(3)
     facts[0].metric("Verdict", f"{VERDICT_ICONS.get(verdict, '')} {verdict}")
     facts[1].metric("Similarity", _similarity(comparison))
-    facts[2].metric("Replayed", display.utc(comparison["created_at"]))
+    st.caption(f"Replayed {display.utc(comparison['created_at'])}.")
     if comparison.get("error"):
         st.error(f"The replay failed: {comparison['error']}")
 

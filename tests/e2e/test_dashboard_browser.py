@@ -95,6 +95,18 @@ def test_e2e_traces_table_and_one_trace(site, seeded, page, screenshots):
 
     assert metric(page, "Status") == "ok"
 
+    replay = page.locator('[data-testid="stForm"]')
+    replay.get_by_label("Model").fill("gemini-2.5-pro")
+    replay.get_by_role("button", name=re.compile("Replay")).click()
+    page.get_by_text(re.compile(r"^\S* ?changed$")).first.wait_for(timeout=LOAD_MS)
+    diff = page.locator('[data-testid="stCode"]', has_text="+[mock gemini-2.5-pro]")
+    diff.first.wait_for(timeout=LOAD_MS)
+    assert "-[mock gemini-2.5-flash]" in diff.first.inner_text()
+    stored = site.get("replay", trace_id=newest["id"])["replays"]
+    assert [item["verdict"] for item in stored] == ["changed"]
+    diff.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "replay.png"), full_page=True)
+
 
 def test_e2e_playground_sends_a_prompt(site, page, screenshots):
     page.goto(f"{site.dashboard_url}/playground")
