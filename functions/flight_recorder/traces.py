@@ -176,14 +176,19 @@ def _newest(
         return list(found.limit(count))
 
     # mongomock and litemongo sort through a generic BSON comparison costing
-    # tens of microseconds a call: a page over 10,000 traces took seconds.
-    # Ordering only the keys in Python, then reading the page by id, gives the
-    # same page several times faster.
-    keys = [(d["created_at"], d["_id"]) for d in collection.find(query, _KEY)]
-    ids = [trace_id for _, trace_id in heapq.nlargest(count, keys)]
-    page = collection.find({"_id": {"$in": ids}}, _SUMMARY_FIELDS)
-    by_id = {document["_id"]: document for document in page}
-    return [by_id[trace_id] for trace_id in ids]
+    # tens of microseconds a call, and walk a long cursor in quadratic time:
+    # a page over 10,000 traces took seconds. Instead, one linear pass finds
+    # the distinct timestamps of the matches; at least `count` matches are as
+    # new as the `count`-th newest of them, and the newest `count` are among
+    # those, so only they are sorted.
+    stamps = collection.find(query, _KEY).distinct("created_at")
+    if not stamps:
+        return []
+    oldest = heapq.nlargest(count, stamps)[-1]
+    since = {"created_at": {"$gte": oldest}}
+    recent = {"$and": [query, since]} if query else since
+    found = collection.find(recent, _SUMMARY_FIELDS).sort(NEWEST)
+    return list(found.limit(count))
 
 
 def summarise(document: dict) -> TraceSummary:
