@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from console import api, config
@@ -89,3 +91,13 @@ def test_api_error_answers_carry_their_code(stack):
 
     assert failed.value.status == 404
     assert failed.value.code == "not_found"
+
+
+def test_api_export_reads_the_json_lines(stack):
+    stack.chat({"message": "exported"})
+    recorder = api.Recorder(config.resolve(stack.environment()))
+
+    lines = recorder.export({}).decode().splitlines()
+
+    assert len(lines) == 1
+    assert json.loads(lines[0])["request"]["message"]["text"] == "exported"
