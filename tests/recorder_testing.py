@@ -12,6 +12,16 @@ REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "functions" / "main.py"
 PROMPTS_CSV = REPO.parent / "shared" / "data" / "prompts.csv"
 
+
+def require_prompts() -> Path:
+    """The shared prompt corpus, or skip: it lives beside the repository."""
+    import pytest
+
+    if not PROMPTS_CSV.exists():
+        pytest.skip(f"the shared prompt corpus is missing: {PROMPTS_CSV}")
+    return PROMPTS_CSV
+
+
 START = dt.datetime(2027, 3, 16, 12, 0, tzinfo=dt.UTC)
 
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from functions_framework import create_app
 from werkzeug.serving import make_server
 
 from flight_recorder import recorder, seed, store
-
-REPO = Path(__file__).resolve().parent.parent
-MAIN = REPO / "functions" / "main.py"
-PROMPTS_CSV = REPO.parent / "shared" / "data" / "prompts.csv"
+from recorder_testing import MAIN, require_prompts
 
 
 @pytest.fixture
@@ -56,12 +52,11 @@ def test_seed_reads_message_or_prompt_from_json_lines(chat_url, memory_store, tm
 def test_seed_skips_and_counts_what_the_function_rejects(
     chat_url, settings_env, capsys
 ):
+    corpus = require_prompts()
     settings_env(MAX_MESSAGE_CHARS="400")
     recorder.get.cache_clear()
 
-    status = seed.main(
-        ["--file", str(PROMPTS_CSV), "--n", "30", "--chat-url", chat_url]
-    )
+    status = seed.main(["--file", str(corpus), "--n", "30", "--chat-url", chat_url])
 
     out = capsys.readouterr().out
     counted = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()[1:]}

@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = REPO / "dashboard"
 APP = DASHBOARD / "app.py"
-PROMPTS_CSV = REPO.parent / "shared" / "data" / "prompts.csv"
 API_KEY = "dashboard-test-key"
 # Only this many provider calls a minute, so the known calls include one refusal.
 MAX_RPM = 8

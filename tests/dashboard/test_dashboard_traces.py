@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from local_stack import PROMPTS_CSV, messages, table_with
+from local_stack import messages, table_with
 
 from console import display
 from flight_recorder import seed
+from recorder_testing import require_prompts
 
 
 def traces_page(dashboard, target):
@@ -110,10 +111,11 @@ def test_traces_open_the_trace_named_in_the_address(seeded, dashboard):
 def test_traces_page_through_prompts_seeded_from_the_shared_file(
     stack, dashboard, capsys
 ):
+    corpus = require_prompts()
     status = seed.main(
         [
             "--file",
-            str(PROMPTS_CSV),
+            str(corpus),
             "--n",
             "7",
             "--chat-url",
