@@ -11,7 +11,7 @@
 # only callers with an identity token unless --public is given. With
 # --vpc-connector, all their outbound traffic leaves through that Serverless
 # VPC Access connector, so a Cloud NAT behind it can give them one fixed IP
-# address to allow in the Atlas access list (docs/deploy.md). The function
+# address to allow in the Atlas access list (README, "Deploying to Google Cloud"). The function
 # settings API_ENV, LOG_LEVEL and USE_MOCK_LLM default to production values;
 # they, GEMINI_MODEL_NAME, MONGODB_DB_NAME, MAX_RPM, MAX_RPD and
 # MONGODB_MAX_POOL_SIZE are taken from the environment when set, and so are

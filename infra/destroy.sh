@@ -134,7 +134,7 @@ main() {
   delete_accounts
   run rm -f -- "$URLS_FILE_DEFAULT"
   note "done; container images built by the deploys stay in Artifact" \
-    "Registry (see docs/deploy.md to remove them)"
+    "Registry (see the README to remove them)"
 }
 
 main "$@"
