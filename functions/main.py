@@ -17,7 +17,12 @@ from flight_recorder import export as exports
 from flight_recorder import metrics as metric_log
 from flight_recorder import replay as replays
 from flight_recorder import traces as trace_log
-from flight_recorder.errors import InvalidRequest, NotFound, PayloadTooLarge
+from flight_recorder.errors import (
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    RecorderError,
+)
 from flight_recorder.models import ChatRequest
 from flight_recorder.web import (
     Exchange,
@@ -62,8 +67,8 @@ def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
         return json_response(played, 200, {"X-Playback-Source": played.source_trace_id})
     try:
         result = recorder.get().chat(body, context)
-    except Exception as exc:
-        exchange.fields["trace_id"] = getattr(exc, "trace_id", None)
+    except RecorderError as exc:
+        exchange.fields["trace_id"] = exc.trace_id
         raise
 
     reply = result.reply

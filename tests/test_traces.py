@@ -213,3 +213,10 @@ def test_trace_detail_malformed_id_is_400(client, path):
 
     assert response.status_code == 400
     assert response.mimetype == "application/json"
+
+
+def test_trace_detail_404_names_no_trace_of_its_own(client):
+    response = client("trace_detail").get("/" + "0" * 32)
+
+    assert "trace_id" not in response.get_json()["error"]
+    assert "X-Trace-Id" not in response.headers

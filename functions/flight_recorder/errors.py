@@ -42,6 +42,8 @@ class RecorderError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+        # The trace that recorded the failed call, when one was recorded.
+        self.trace_id: str | None = None
 
     def headers(self) -> dict[str, str]:
         """Extra response headers this error calls for."""

@@ -246,7 +246,7 @@ class _Call:
         )
         trace = self._trace(status, error=recorded)
         self._store(trace)
-        error.trace_id = self.trace_id  # type: ignore[attr-defined]
+        error.trace_id = self.trace_id
         raise error
 
     def _trace(

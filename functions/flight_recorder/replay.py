@@ -257,7 +257,7 @@ def _failed(original: Trace, overrides: Overrides, error: RecorderError) -> Comp
         id=traces.new_trace_id(),
         created_at=clock.now(),
         original_trace_id=original.id,
-        replay_trace_id=getattr(error, "trace_id", None),
+        replay_trace_id=error.trace_id,
         verdict="failed",
         error=f"{error.code}: {error.message}",
         overrides=overrides,

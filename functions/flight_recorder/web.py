@@ -74,7 +74,7 @@ def endpoint(
                     )
                 response = handler(request, exchange)
             except RecorderError as exc:
-                response = error_response(exc, exchange.fields.get("trace_id"))
+                response = error_response(exc)
                 exchange.fields["error_code"] = exc.code
             except Exception:
                 error_id = uuid.uuid4().hex
@@ -105,15 +105,14 @@ def json_response(
     return response
 
 
-def error_response(error: RecorderError, trace_id: str | None = None) -> flask.Response:
+def error_response(error: RecorderError) -> flask.Response:
     body = _error_body(error.code, error.message, error.status)
+    headers = error.headers()
     if error.details is not None:
         body["details"] = error.details
-    if trace_id is not None:
-        body["trace_id"] = trace_id
-    headers = error.headers()
-    if trace_id is not None:
-        headers["X-Trace-Id"] = trace_id
+    if error.trace_id is not None:
+        body["trace_id"] = error.trace_id
+        headers["X-Trace-Id"] = error.trace_id
     return json_response({"error": body}, error.status, headers)
 
 
