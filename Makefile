@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions
 
 .DEFAULT_GOAL := help
-.PHONY: help install run run-gemini seed e2e test lint typecheck unit fuzz openapi shellcheck \
+.PHONY: help install run run-gemini seed e2e bench bench-smoke test lint typecheck unit fuzz openapi shellcheck \
 	deploy deploy-dashboard destroy clean
 
 # Show the targets and what they do.
@@ -80,6 +80,16 @@ fuzz: install
 # Rebuild functions/openapi.json from the code (a test fails when it is stale).
 openapi: install
 	$(BIN)/python -m flight_recorder.openapi > functions/openapi.json
+
+# ---------------------------------------------------------------- benchmark
+
+# What recording costs per call, against a bare function (about 15 minutes; tests/bench/results/latest.json).
+bench: install
+	$(BIN)/python tests/bench/run.py
+
+# The benchmark with tiny counts, to check that it runs (about 30 seconds; its figures mean nothing).
+bench-smoke: install
+	$(BIN)/python tests/bench/run.py --quick --output tests/bench/results/quick.json
 
 # ---------------------------------------------------------------- Google Cloud
 # PROJECT= and REGION= are optional (else the environment, else gcloud's

@@ -213,7 +213,8 @@ def export(request: flask.Request, exchange: Exchange) -> flask.Response:
     lines = exports.otlp(found) if query.format == "otlp" else exports.jsonl(found)
     exchange.fields["format"] = query.format
     response = flask.Response(
-        flask.stream_with_context(lines), mimetype="application/x-ndjson"
+        flask.stream_with_context(exports.guarded(lines)),
+        mimetype="application/x-ndjson",
     )
     response.headers["Content-Disposition"] = (
         f'attachment; filename="traces.{query.format}.jsonl"'

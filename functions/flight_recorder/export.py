@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from flight_recorder import __version__
-from flight_recorder.models import Instant, Status, Trace
+from flight_recorder.errors import RecorderError
+from flight_recorder.models import Status, TimeRange, Trace
 from flight_recorder.traces import TraceFilter
+
+log = logging.getLogger(__name__)
 
 Format = Literal["jsonl", "otlp"]
 SPANS_PER_REQUEST = 100
@@ -37,7 +41,7 @@ STATUS_ERROR = 2
 PROVIDER_NAMES = {"gemini": "gcp.gemini"}
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(TimeRange):
     """The query parameters of an export, parsed from strings."""
 
     model_config = ConfigDict(extra="forbid")
@@ -47,11 +51,41 @@ class ExportQuery(BaseModel):
     model: str | None = Field(None, max_length=128)
     cached: bool | None = None
     session_id: str | None = Field(None, max_length=128)
-    since: Instant | None = None
-    until: Instant | None = None
 
     def filter(self) -> TraceFilter:
         return TraceFilter(**self.model_dump(exclude={"format"}))
+
+
+def guarded(lines: Iterator[str]) -> Iterator[str]:
+    """`lines`, the first read at once so a store fault is still a JSON error.
+
+    Once the answer has started, its status cannot change: a fault mid-stream
+    ends the export with one JSON line holding the error, so a reader can tell
+    a cut export from a complete one.
+    """
+    first = next(lines, None)
+
+    def rest() -> Iterator[str]:
+        if first is None:
+            return
+        yield first
+        try:
+            yield from lines
+        except RecorderError as exc:
+            log.error("export stopped early: %s", exc.code)
+            yield _error_line(
+                exc.code, f"the export stopped early: {exc.message}", exc.status
+            )
+        except Exception:
+            log.exception("export stopped early")
+            yield _error_line("internal", "the export stopped early", 500)
+
+    return rest()
+
+
+def _error_line(code: str, message: str, status: int) -> str:
+    error = {"code": code, "message": message, "status": status}
+    return json.dumps({"error": error}) + "\n"
 
 
 def jsonl(traces: Iterable[Trace]) -> Iterator[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from flight_recorder.providers.base import SafetyRating, Usage
@@ -57,11 +58,38 @@ def _iso_instant(value: object) -> object:
         raise ValueError(
             "use an ISO 8601 instant, such as 2026-12-03T09:30:00Z"
         ) from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    try:
+        utc = instant.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError("use an instant from 1970 to 9998")
+    return utc
 
+
+# Instants a query may name: from the Unix epoch to well before datetime's own
+# limit, so a range can be widened or shifted without overflowing.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
 # A point in time given as ISO 8601 text; without an offset it is read as UTC.
 Instant = Annotated[dt.datetime, BeforeValidator(_iso_instant)]
+
+
+class TimeRange(BaseModel):
+    """An optional `since` (inclusive) and `until` (exclusive)."""
+
+    since: Instant | None = None
+    until: Instant | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError("since must be earlier than until")
+        return self
+
 
 Status = Literal["ok", "blocked", "empty", "error", "rate_limited"]
 

@@ -201,7 +201,7 @@ def _chat() -> dict[str, Any]:
     reply = _ok("The reply (maybe empty or blocked: see outcome).", "ChatReply")
     played = {"$ref": "#/components/schemas/Playback"}
     reply["content"]["application/json"]["schema"] = {
-        "oneOf": [reply["content"]["application/json"]["schema"], played]
+        "anyOf": [reply["content"]["application/json"]["schema"], played]
     }
     responses = {
         "200": reply,
@@ -258,7 +258,7 @@ def _detail(operation: str, where: str) -> dict[str, Any]:
 def _replay() -> dict[str, Any]:
     replayed = _ok("One replay, or a batch of them.", "Comparison")
     replayed["content"]["application/json"]["schema"] = {
-        "oneOf": [
+        "anyOf": [
             {"$ref": "#/components/schemas/Comparison"},
             {"$ref": "#/components/schemas/BatchResult"},
         ]

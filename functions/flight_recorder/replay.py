@@ -24,9 +24,9 @@ from flight_recorder import clock, traces
 from flight_recorder.errors import InvalidRequest, NotFound, RecorderError
 from flight_recorder.models import (
     ChatRequest,
-    Instant,
     ModelName,
     Status,
+    TimeRange,
     Trace,
     WholeNumber,
 )
@@ -50,14 +50,12 @@ class Overrides(BaseModel):
     max_output_tokens: WholeNumber | None = Field(None, ge=1, le=65536)
 
 
-class ReplayFilter(BaseModel):
+class ReplayFilter(TimeRange):
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
     model: str | None = Field(None, max_length=128)
     session_id: str | None = Field(None, max_length=128)
-    since: Instant | None = None
-    until: Instant | None = None
 
 
 class ReplayRequest(BaseModel):

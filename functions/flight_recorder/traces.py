@@ -18,13 +18,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pymongo
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo.collection import Collection
 
 from flight_recorder import clock
 from flight_recorder.errors import InvalidRequest, InvalidTraceId
-from flight_recorder.models import Instant, Status, Trace, TraceSummary
+from flight_recorder.models import LATEST, Status, TimeRange, Trace, TraceSummary
 from flight_recorder.store import TRACES, Store
+
+_LATEST_MILLIS = int(LATEST.timestamp() * 1000)
 
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 NEWEST = [("created_at", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)]
@@ -95,7 +97,9 @@ class Cursor(BaseModel):
         try:
             padded = token + "=" * (-len(token) % 4)
             millis, trace_id = json.loads(base64.urlsafe_b64decode(padded))
-            created = dt.datetime.fromtimestamp(int(millis) / 1000, dt.UTC)
+            if type(millis) is not int or not 0 <= millis < _LATEST_MILLIS:
+                raise ValueError("not a time this API writes")
+            created = dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
             return cls(created_at=created, id=check_trace_id(trace_id))
         except (ValueError, TypeError, binascii.Error, InvalidTraceId, OverflowError):
             raise InvalidRequest("cursor is not one this API issued") from None
@@ -216,10 +220,10 @@ PAGE_DEFAULT = 20
 PAGE_MAX = 100
 
 
-class TraceQuery(BaseModel):
+class TraceQuery(TimeRange):
     """The query parameters of the traces list, parsed from strings."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
     cursor: str | None = Field(None, max_length=200)
@@ -227,8 +231,6 @@ class TraceQuery(BaseModel):
     model: str | None = Field(None, max_length=128)
     cached: bool | None = None
     session_id: str | None = Field(None, max_length=128)
-    since: Instant | None = None
-    until: Instant | None = None
 
     def filter(self) -> TraceFilter:
         return TraceFilter(

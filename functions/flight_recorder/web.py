@@ -161,15 +161,24 @@ def _decode(raw: bytes) -> Any:
     return payload
 
 
+# Enough to fix a request; a hostile one could otherwise make the answer huge.
+MAX_FIELD_ERRORS = 20
+
+
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    """Pydantic's errors without the offending input echoed back."""
-    return [
+    """Pydantic's errors without the offending input echoed back, at most 20."""
+    errors = exc.errors(include_url=False, include_input=False)
+    listed = [
         {
             "field": ".".join(str(part) for part in error["loc"]) or "body",
             "problem": error["msg"],
         }
-        for error in exc.errors()
+        for error in errors[:MAX_FIELD_ERRORS]
     ]
+    if len(errors) > MAX_FIELD_ERRORS:
+        more = len(errors) - MAX_FIELD_ERRORS
+        listed.append({"field": "...", "problem": f"{more} more problems not listed"})
+    return listed
 
 
 def query_params(request: flask.Request, allowed: set[str]) -> dict[str, str]:
