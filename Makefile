@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The local stack's base URL port; its functions take the ports after it.
+LOCAL_PORT ?= 8080
 export PYTHONPATH := $(CURDIR)/functions
 
 .DEFAULT_GOAL := help
@@ -27,15 +29,15 @@ $(STAMP): requirements.txt functions/requirements.txt dashboard/requirements.txt
 
 # ---------------------------------------------------------------- running
 
-# Start every function (mock provider, embedded store in .data/) and print the URLs.
+# Start every function (mock provider, embedded store in .data/) and the dashboard, and print the URLs.
 run: install
-	$(BIN)/python -m flight_recorder.devserver
+	LOCAL_PORT=$(LOCAL_PORT) $(BIN)/python -m flight_recorder.devserver
 
 # The same in Gemini mode, against a local stand-in of the Gemini API (no key).
 run-gemini: install
 	GEMINI_STANDIN=1 $(BIN)/python -m flight_recorder.devserver
 
-CHAT_URL ?= http://127.0.0.1:8081/
+CHAT_URL ?= http://127.0.0.1:$(LOCAL_PORT)/chat
 
 # Send prompts from a CSV or JSONL file through the local chat function: make seed FILE=../shared/data/prompts.csv N=50.
 seed: install

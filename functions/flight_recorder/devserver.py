@@ -158,7 +158,11 @@ def main() -> None:
         default=int(os.environ.get("LOCAL_PORT", "8080")),
         help="gateway port; the functions take the ports after it",
     )
-    parser.add_argument("--dashboard-port", type=int, default=8501)
+    parser.add_argument(
+        "--dashboard-port",
+        type=int,
+        default=int(os.environ.get("DASHBOARD_PORT", "8501")),
+    )
     parser.add_argument("--no-dashboard", action="store_true")
     parser.add_argument("--open", action="store_true", help="require no API key")
     parser.add_argument(
