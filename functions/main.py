@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import flask
-from pydantic import ValidationError
 
 from flight_recorder import __version__, logs, recorder, settings, store
 from flight_recorder import export as exports
@@ -27,10 +26,10 @@ from flight_recorder.models import ChatRequest
 from flight_recorder.web import (
     Exchange,
     endpoint,
-    field_errors,
     json_response,
     query_params,
     read_json,
+    read_query,
 )
 
 logs.configure(settings.get().LOG_LEVEL)
@@ -86,11 +85,7 @@ def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
 @endpoint("traces", methods=("GET",))
 def traces(request: flask.Request, exchange: Exchange) -> flask.Response:
     """List trace summaries, newest first, one page per call."""
-    params = query_params(request, set(trace_log.TraceQuery.model_fields))
-    try:
-        query = trace_log.TraceQuery.model_validate(params)
-    except ValidationError as exc:
-        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
+    query = read_query(request, trace_log.TraceQuery)
 
     cursor = None if query.cursor is None else trace_log.Cursor.decode(query.cursor)
     page = recorder.get().traces.list(query.filter(), limit=query.limit, cursor=cursor)
@@ -155,11 +150,7 @@ def _last_path_segment(path: str) -> str | None:
 @endpoint("metrics", methods=("GET",))
 def metrics(request: flask.Request, exchange: Exchange) -> flask.Response:
     """Figures over a time range: volume, errors, cache, latency, tokens, cost."""
-    params = query_params(request, set(metric_log.MetricsQuery.model_fields))
-    try:
-        query = metric_log.MetricsQuery.model_validate(params)
-    except ValidationError as exc:
-        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
+    query = read_query(request, metric_log.MetricsQuery)
 
     window = query.window()
     report = metric_log.compute(store.get(), window)
@@ -203,11 +194,7 @@ def replay(request: flask.Request, exchange: Exchange) -> flask.Response:
 @endpoint("export", methods=("GET",))
 def export(request: flask.Request, exchange: Exchange) -> flask.Response:
     """Stream the traces matching a filter as JSON Lines or OTLP JSON."""
-    params = query_params(request, set(exports.ExportQuery.model_fields))
-    try:
-        query = exports.ExportQuery.model_validate(params)
-    except ValidationError as exc:
-        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
+    query = read_query(request, exports.ExportQuery)
 
     found = recorder.get().traces.iterate(query.filter())
     lines = exports.otlp(found) if query.format == "otlp" else exports.jsonl(found)

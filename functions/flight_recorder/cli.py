@@ -4,7 +4,8 @@ It talks to the functions over HTTP, so it works the same against `make run`
 and against deployed functions:
 
     python -m flight_recorder.cli export --format otlp --since 2026-12-01 > spans.jsonl
-    python -m flight_recorder.cli replay --session-id checkout --model-override gemini-2.5-pro
+    python -m flight_recorder.cli replay --session-id checkout \
+        --model-override gemini-2.5-pro
 
 The base URL and key come from `--url` and `--key`, else from
 `FLIGHT_RECORDER_BASE_URL` and `FLIGHT_RECORDER_API_KEY`. A set replay runs

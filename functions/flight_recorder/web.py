@@ -13,7 +13,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import flask
 from pydantic import BaseModel, ValidationError
@@ -29,6 +29,8 @@ from flight_recorder.errors import (
 )
 
 log = logging.getLogger("flight_recorder.request")
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Exchange:
@@ -179,6 +181,15 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
         more = len(errors) - MAX_FIELD_ERRORS
         listed.append({"field": "...", "problem": f"{more} more problems not listed"})
     return listed
+
+
+def read_query(request: flask.Request, model: type[M]) -> M:
+    """The query string validated as `model`, or a 400 saying why."""
+    params = query_params(request, set(model.model_fields))
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise InvalidRequest("invalid query", details=field_errors(exc)) from None
 
 
 def query_params(request: flask.Request, allowed: set[str]) -> dict[str, str]:
