@@ -48,11 +48,6 @@ def chat(request: flask.Request, exchange: Exchange) -> flask.Response:
     """Answer a prompt through the provider and record the call."""
     body: ChatRequest = read_json(request, ChatRequest)
     limit = settings.get().MAX_MESSAGE_CHARS
-    if not body.message.strip():
-        raise InvalidRequest(
-            "message must contain text",
-            details=[{"field": "message", "problem": "empty or only whitespace"}],
-        )
     if len(body.message) > limit:
         raise PayloadTooLarge(f"message is longer than {limit} characters")
 
@@ -96,8 +91,11 @@ def traces(request: flask.Request, exchange: Exchange) -> flask.Response:
 @endpoint("trace-detail", methods=("GET",))
 def trace_detail(request: flask.Request, exchange: Exchange) -> flask.Response:
     """One whole trace, by id in the path (`/trace-detail/<id>`) or `?trace_id=`."""
-    params = query_params(request, {"trace_id"})
-    trace_id = params.get("trace_id") or _last_path_segment(request.path)
+    in_query = query_params(request, {"trace_id"}).get("trace_id")
+    in_path = _last_path_segment(request.path)
+    if in_query and in_path and in_query != in_path:
+        raise InvalidRequest("the path and ?trace_id= name different traces")
+    trace_id = in_query or in_path
     if not trace_id:
         raise InvalidRequest("give a trace id in the path or as ?trace_id=")
     trace_log.check_trace_id(trace_id)

@@ -220,3 +220,10 @@ def test_trace_detail_404_names_no_trace_of_its_own(client):
 
     assert "trace_id" not in response.get_json()["error"]
     assert "X-Trace-Id" not in response.headers
+
+
+def test_trace_detail_path_and_query_naming_different_traces_is_400(client):
+    response = client("trace_detail").get(f"/{'1' * 32}?trace_id={'2' * 32}")
+
+    assert response.status_code == 400
+    assert "different traces" in response.get_json()["error"]["message"]
