@@ -7,6 +7,7 @@ of the server or of the browser.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 UTC = dt.UTC
 DASH = "—"
@@ -43,8 +44,17 @@ def milliseconds(value: float | None) -> str:
 
 
 def usd(value: float | None) -> str:
-    """Dollars with four decimals: single calls cost fractions of a cent."""
-    return DASH if value is None else f"${value:,.4f}"
+    """Dollars with at least four decimals, and enough to show a small cost.
+
+    Single calls cost fractions of a cent: 0.0000396 shows as $0.0000396,
+    not as $0.0000.
+    """
+    if value is None:
+        return DASH
+    decimals = 4
+    if 0 < abs(value) < 0.001:
+        decimals = min(10, 2 - math.floor(math.log10(abs(value))))
+    return f"${value:,.{decimals}f}"
 
 
 def count(value: int | None) -> str:

@@ -46,3 +46,18 @@ def test_display_iso_is_what_the_api_reads(far_zone):
 )
 def test_display_bucket_sizes_in_words(seconds, words):
     assert display.duration(seconds) == words
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, display.DASH),
+        (0.0, "$0.0000"),
+        (1234.5, "$1,234.5000"),
+        (0.0123, "$0.0123"),
+        (0.0000396, "$0.0000396"),
+        (0.000000001, "$0.0000000010"),
+    ],
+)
+def test_display_usd_keeps_small_costs_visible(value, shown):
+    assert display.usd(value) == shown
