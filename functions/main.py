@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 
 import flask
+import functions_framework
+from werkzeug.exceptions import HTTPException
 
 from flight_recorder import __version__, logs, recorder, settings, store
 from flight_recorder import export as exports
@@ -26,6 +28,7 @@ from flight_recorder.models import ChatRequest
 from flight_recorder.web import (
     Exchange,
     endpoint,
+    framework_error_response,
     json_response,
     query_params,
     read_json,
@@ -33,6 +36,7 @@ from flight_recorder.web import (
 )
 
 logs.configure(settings.get().LOG_LEVEL)
+functions_framework.errorhandler(HTTPException)(framework_error_response)
 if not settings.get().api_keys:
     logging.getLogger(__name__).warning(
         "API_KEYS is not set: every function is open to anyone who can reach it"

@@ -189,3 +189,13 @@ def test_hostile_control_characters_in_a_prompt_are_kept_exactly(client):
     trace_id = response.get_json()["trace_id"]
     stored = client("trace_detail").get(f"/{trace_id}").get_json()
     assert stored["request"]["message"]["text"] == message
+
+
+@pytest.mark.parametrize("path", ["/a%0Ab", "/favicon.ico", "/robots.txt"])
+@pytest.mark.parametrize("target", ["chat", "traces", "trace_detail", "health"])
+def test_hostile_paths_the_framework_refuses_still_answer_json(client, target, path):
+    response = client(target).get(path)
+
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert response.get_json()["error"]["code"] == "not_found"

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import flask
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from flight_recorder import access, clock, logs, settings
 from flight_recorder.errors import (
@@ -116,6 +117,17 @@ def error_response(error: RecorderError) -> flask.Response:
         body["trace_id"] = error.trace_id
         headers["X-Trace-Id"] = error.trace_id
     return json_response({"error": body}, error.status, headers)
+
+
+def framework_error_response(error: HTTPException) -> flask.Response:
+    """JSON for an error the framework answers before a function runs.
+
+    A path its routes do not match (one holding a newline, say) or
+    `/favicon.ico` would otherwise get Flask's HTML page.
+    """
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    return json_response({"error": _error_body(code, error.name, status)}, status)
 
 
 def _error_body(code: str, message: str, status: int) -> dict[str, Any]:
