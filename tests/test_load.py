@@ -118,50 +118,78 @@ def server(tmp_path):
     process.wait(timeout=15)
 
 
-def test_load_mixed_traffic_loses_nothing(server):
-    port, pid, store_path = server
-    corpus = prompts()
-    chat_answers: dict[int, list] = collections.defaultdict(list)
-    other_answers: collections.Counter = collections.Counter()
-    seen_ids: list[str] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + SECONDS
-    memory = [rss_kib(pid)]
+class Traffic:
+    """Clients mixing chat, traces and trace-detail until a deadline."""
 
-    def run(worker: int) -> None:
+    def __init__(self, port: int, corpus: list[str], stop_at: float) -> None:
+        self.port = port
+        self.corpus = corpus
+        self.stop_at = stop_at
+        self.chat_answers: dict[int, list] = collections.defaultdict(list)
+        self.other_answers: collections.Counter = collections.Counter()
+        self.seen_ids: list[str] = []
+        self.lock = threading.Lock()
+
+    def client(self, worker: int) -> None:
         rng = random.Random(worker)
-        client = Client(port)
-        while time.monotonic() < stop_at:
+        client = Client(self.port)
+        while time.monotonic() < self.stop_at:
             roll = rng.random()
             if roll < 0.6:
-                # A small pool of prompts, so repeats come back from the cache.
-                prompt = corpus[rng.randrange(0, 200 if roll < 0.3 else len(corpus))]
-                status, body = client.call("POST", "/chat/", {"message": prompt})
-                with lock:
-                    chat_answers[status].append(body)
-                    if status == 200:
-                        seen_ids.append(body["trace_id"])
-            elif roll < 0.8 or not seen_ids:
+                self._chat(client, rng, roll)
+            elif roll < 0.8 or not self.seen_ids:
                 status, _ = client.call("GET", "/traces/?limit=50")
-                with lock:
-                    other_answers[("traces", status)] += 1
+                with self.lock:
+                    self.other_answers[("traces", status)] += 1
             else:
-                with lock:
-                    trace_id = rng.choice(seen_ids)
+                with self.lock:
+                    trace_id = rng.choice(self.seen_ids)
                 status, _ = client.call("GET", f"/trace-detail/{trace_id}")
-                with lock:
-                    other_answers[("trace-detail", status)] += 1
+                with self.lock:
+                    self.other_answers[("trace-detail", status)] += 1
+
+    def _chat(self, client: Client, rng: random.Random, roll: float) -> None:
+        # A small pool of prompts, so repeats come back from the cache.
+        pool = 200 if roll < 0.3 else len(self.corpus)
+        prompt = self.corpus[rng.randrange(0, pool)]
+        status, body = client.call("POST", "/chat/", {"message": prompt})
+        with self.lock:
+            self.chat_answers[status].append(body)
+            if status == 200:
+                self.seen_ids.append(body["trace_id"])
+
+
+def stored_traces(store_path: Path) -> tuple[list[str], int]:
+    """The ids of every stored trace, and how many were rate-limited."""
+    stored = store.open_embedded(str(store_path), "flight_recorder")
+    try:
+        ids = stored.run(
+            lambda db: [doc["_id"] for doc in db[store.TRACES].find({}, {"_id": 1})]
+        )
+        rejected = stored.run(
+            lambda db: db[store.TRACES].count_documents({"status": "rate_limited"})
+        )
+    finally:
+        stored.close()
+    return ids, rejected
+
+
+def test_load_mixed_traffic_loses_nothing(server):
+    port, pid, store_path = server
+    traffic = Traffic(port, prompts(), time.monotonic() + SECONDS)
+    memory = [rss_kib(pid)]
 
     def sample_memory() -> None:
-        while time.monotonic() < stop_at:
+        while time.monotonic() < traffic.stop_at:
             time.sleep(1)
             memory.append(rss_kib(pid))
 
     sampler = threading.Thread(target=sample_memory)
     sampler.start()
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(run, range(CLIENTS)))
+        list(pool.map(traffic.client, range(CLIENTS)))
     sampler.join()
+    chat_answers, other_answers = traffic.chat_answers, traffic.other_answers
 
     statuses = set(chat_answers) | {status for _, status in other_answers}
     assert statuses <= {200, 429}, statuses
@@ -173,16 +201,7 @@ def test_load_mixed_traffic_loses_nothing(server):
     assert len(answered_ids) == len(set(answered_ids))
     assert all(body["trace_stored"] for body in chat_answers[200])
 
-    stored = store.open_embedded(str(store_path), "flight_recorder")
-    try:
-        stored_ids = stored.run(
-            lambda db: [doc["_id"] for doc in db[store.TRACES].find({}, {"_id": 1})]
-        )
-        rejected = stored.run(
-            lambda db: db[store.TRACES].count_documents({"status": "rate_limited"})
-        )
-    finally:
-        stored.close()
+    stored_ids, rejected = stored_traces(store_path)
 
     assert sorted(stored_ids) == sorted(answered_ids)
     assert rejected == len(chat_answers[429])

@@ -149,7 +149,7 @@ def start_gemini_standin(host: str) -> Any:
     return standin
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("LOCAL_HOST", "127.0.0.1"))
     parser.add_argument(
@@ -171,35 +171,49 @@ def main() -> None:
         default=os.environ.get("GEMINI_STANDIN") == "1",
         help="Gemini mode against a local stand-in of the API (no key needed)",
     )
-    args = parser.parse_args()
-    standin = start_gemini_standin(args.host) if args.gemini_standin else None
+    return parser.parse_args()
 
+
+def _api_key(open_access: bool) -> tuple[str | None, bool]:
+    """The key the stack requires, and whether it was made for this machine."""
     config = settings.get()
-    api_key = None
-    if not config.api_keys and not args.open:
-        api_key = local_api_key(Path(config.EMBEDDED_STORE_PATH).parent)
-        os.environ["API_KEYS"] = api_key
-        settings.get.cache_clear()
-    elif config.api_keys:
-        api_key = config.api_keys[0]
+    if config.api_keys:
+        return config.api_keys[0], False
+    if open_access:
+        return None, False
+    key = local_api_key(Path(config.EMBEDDED_STORE_PATH).parent)
+    os.environ["API_KEYS"] = key
+    settings.get.cache_clear()
+    return key, True
+
+
+def _banner(host: str, servers: dict[str, BaseWSGIServer], port: int) -> list[str]:
+    lines = [f"  {'all (base URL)':<16} http://{host}:{port}/<function>"]
+    for name, server in servers.items():
+        if name != "gateway":
+            lines.append(f"  {name:<16} http://{host}:{server.server_port}/")
+    return lines
+
+
+def main() -> None:
+    args = _arguments()
+    standin = start_gemini_standin(args.host) if args.gemini_standin else None
+    api_key, made_locally = _api_key(args.open)
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     servers = serve(args.host, args.port)
-    base_url = f"http://{args.host}:{args.port}"
-    lines = [f"  {'all (base URL)':<16} {base_url}/<function>"]
-    for name, server in servers.items():
-        if name != "gateway":
-            lines.append(f"  {name:<16} http://{args.host}:{server.server_port}/")
+    lines = _banner(args.host, servers, args.port)
 
     dashboard = None
     if not args.no_dashboard and DASHBOARD.exists():
+        base_url = f"http://{args.host}:{args.port}"
         dashboard = start_dashboard(args.dashboard_port, base_url, api_key)
         lines.append(f"  {'dashboard':<16} http://{args.host}:{args.dashboard_port}/")
     if standin is not None:
         lines.append(f"  {'gemini stand-in':<16} {standin.url}/")
-    if api_key and not config.api_keys:
+    if made_locally:
         lines.append(f"  API key          {api_key}  (kept in .data/api-key)")
-    elif not api_key:
+    elif api_key is None:
         lines.append("  WARNING: no API key: every function is open (--open)")
     print("LLM Flight Recorder is running:\n" + "\n".join(lines), flush=True)
 
